@@ -1,0 +1,10 @@
+"""The list of commands. Each module has NAME, HELP, prepare_parser(parser) and
+run(args, project_loader) -> int; a command only wires arguments to the library."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from harness.commands import build, history, run, show, triage
+
+COMMANDS: tuple[ModuleType, ...] = (build, run, triage, show, history)

@@ -1,0 +1,287 @@
+"""harness.toml → Config and Target dataclasses, with errors that say where.
+
+Every key is declared once in a table below (name → type, default); an
+unknown key, a wrong type, a missing source file or a duplicate target name
+is a ConfigError naming the file, the line and what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import ConfigError
+
+CONFIG_NAME = "harness.toml"
+LANGUAGES = ("c", "c++")
+INPUT_MODES = ("path", "stdin")
+DEFAULT_OPTIMIZATION = "-O1"
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One program to build (from `sources`) or to take as built (`binary`)."""
+
+    name: str
+    language: str = "c"
+    sources: tuple[str, ...] = ()
+    binary: str | None = None
+    cflags: tuple[str, ...] = ()
+    ldflags: tuple[str, ...] = ()
+    optimization: str = DEFAULT_OPTIMIZATION
+    inputs: str | None = None
+    input: str = "path"
+    args: tuple[str, ...] = ("{input}",)
+    timeout: float = DEFAULT_TIMEOUT
+    env: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def built_by_harness(self) -> bool:
+        return bool(self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path
+    root: Path
+    name: str
+    targets: tuple[Target, ...]
+    cc: str | None = None
+    db: str | None = None
+    ignore_frames: tuple[str, ...] = ()
+
+    def target(self, name: str) -> Target | None:
+        for target in self.targets:
+            if target.name == name:
+                return target
+        return None
+
+
+# key → (accepted python types, description for messages)
+_STR = ((str,), "a string")
+_STR_LIST = ((list,), "a list of strings")
+_NUMBER = ((int, float), "a number")
+_STR_TABLE = ((dict,), "a table of strings")
+
+PROJECT_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": _STR,
+    "cc": _STR,
+    "db": _STR,
+}
+TRIAGE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "ignore_frames": _STR_LIST,
+}
+TARGET_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "name": _STR,
+    "language": _STR,
+    "sources": _STR_LIST,
+    "binary": _STR,
+    "cflags": _STR_LIST,
+    "ldflags": _STR_LIST,
+    "optimization": _STR,
+    "inputs": _STR,
+    "input": _STR,
+    "args": _STR_LIST,
+    "timeout": _NUMBER,
+    "env": _STR_TABLE,
+}
+TOP_KEYS = ("project", "triage", "target")
+
+
+def find_config(start: Path) -> Path | None:
+    """harness.toml in `start` or the nearest folder above it."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(path: Path) -> Config:
+    """Read and check a harness.toml. Raises ConfigError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError("no such file; create it or pass --config FILE", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", str(path)) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = _decode_error_line(exc)
+        raise ConfigError(f"not valid TOML: {exc}", str(path), line) from None
+    return _Reader(path, text).config(data)
+
+
+def _decode_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else None
+
+
+class _Reader:
+    """Checks the parsed TOML; knows the text only to point at lines."""
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.root = path.resolve().parent
+        self.lines = text.splitlines()
+
+    def fail(self, message: str, line: int | None = None) -> ConfigError:
+        return ConfigError(message, str(self.path), line)
+
+    def line_of(self, key: str, after: int = 0) -> int | None:
+        """The first line (1-based) at or after `after` that sets `key`."""
+        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+        for number in range(max(after, 1), len(self.lines) + 1):
+            if pattern.match(self.lines[number - 1]):
+                return number
+        return None
+
+    def target_line(self, index: int) -> int:
+        """Line of the `[[target]]` header number `index` (0-based)."""
+        seen = -1
+        for number, text in enumerate(self.lines, start=1):
+            if re.match(r"^\s*\[\[\s*target\s*\]\]", text):
+                seen += 1
+                if seen == index:
+                    return number
+        return 1
+
+    def check_keys(
+        self,
+        table: dict[str, Any],
+        known: dict[str, tuple[tuple[type, ...], str]],
+        where: str,
+        after: int = 0,
+    ) -> None:
+        for key, value in table.items():
+            line = self.line_of(key, after)
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+                raise self.fail(f"{where}: unknown key '{key}'; {hint}", line)
+            types, description = known[key]
+            if isinstance(value, bool) or not isinstance(value, types):
+                raise self.fail(f"{where}: '{key}' must be {description}", line)
+            if types == (list,) and not all(isinstance(item, str) for item in value):
+                raise self.fail(f"{where}: '{key}' must be {description}", line)
+            if types == (dict,) and not all(isinstance(item, str) for item in value.values()):
+                raise self.fail(f"{where}: '{key}' must be {description}", line)
+
+    def config(self, data: dict[str, Any]) -> Config:
+        for key in data:
+            if key not in TOP_KEYS:
+                close = difflib.get_close_matches(key, TOP_KEYS, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(TOP_KEYS)}"
+                raise self.fail(f"unknown table '{key}'; {hint}", self._table_line(key))
+        project = self._table(data, "project")
+        triage = self._table(data, "triage")
+        self.check_keys(project, PROJECT_KEYS, "[project]", self._table_line("project") or 0)
+        self.check_keys(triage, TRIAGE_KEYS, "[triage]", self._table_line("triage") or 0)
+        raw_targets = data.get("target", [])
+        if not isinstance(raw_targets, list):
+            raise self.fail("'target' must be an array of tables: write [[target]]", 1)
+        targets = tuple(self.target(raw, index) for index, raw in enumerate(raw_targets))
+        seen: dict[str, int] = {}
+        for index, target in enumerate(targets):
+            if target.name in seen:
+                raise self.fail(
+                    f"duplicate target '{target.name}' (first defined at line "
+                    f"{self.target_line(seen[target.name])}); rename one of them",
+                    self.target_line(index),
+                )
+            seen[target.name] = index
+        return Config(
+            path=self.path,
+            root=self.root,
+            name=project.get("name", self.root.name),
+            targets=targets,
+            cc=project.get("cc"),
+            db=project.get("db"),
+            ignore_frames=tuple(triage.get("ignore_frames", ())),
+        )
+
+    def _table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
+        table = data.get(name, {})
+        if not isinstance(table, dict):
+            raise self.fail(f"'{name}' must be a table: write [{name}]", self._table_line(name))
+        return table
+
+    def _table_line(self, name: str) -> int | None:
+        for number, text in enumerate(self.lines, start=1):
+            if re.match(rf"^\s*\[\[?\s*{re.escape(name)}\s*\]\]?", text):
+                return number
+        return self.line_of(name)
+
+    def target(self, raw: Any, index: int) -> Target:
+        start = self.target_line(index)
+        if not isinstance(raw, dict):
+            raise self.fail("each [[target]] must be a table", start)
+        name = raw.get("name")
+        where = f"target '{name}'" if isinstance(name, str) else f"target #{index + 1}"
+        self.check_keys(raw, TARGET_KEYS, where, start)
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.+-]+", name):
+            raise self.fail(
+                f"{where}: needs a 'name' of letters, digits, '_', '-', '.' or '+'", start
+            )
+        sources = tuple(raw.get("sources", ()))
+        binary = raw.get("binary")
+        if bool(sources) == bool(binary):
+            raise self.fail(
+                f"{where}: give either 'sources' (built by harness) or 'binary' "
+                "(built by your own command), not both and not neither",
+                start,
+            )
+        for source in sources:
+            if not (self.root / source).is_file():
+                raise self.fail(
+                    f"{where}: source file '{source}' does not exist "
+                    f"(paths are relative to {self.root})",
+                    self.line_of("sources", start),
+                )
+        language = raw.get("language", _guess_language(sources))
+        self._choice(where, "language", language, LANGUAGES, start)
+        mode = raw.get("input", "path")
+        self._choice(where, "input", mode, INPUT_MODES, start)
+        timeout = float(raw.get("timeout", DEFAULT_TIMEOUT))
+        if timeout <= 0:
+            raise self.fail(f"{where}: 'timeout' must be positive", self.line_of("timeout", start))
+        inputs = raw.get("inputs")
+        if inputs is not None and not (self.root / inputs).is_dir():
+            raise self.fail(
+                f"{where}: inputs folder '{inputs}' does not exist", self.line_of("inputs", start)
+            )
+        default_args: tuple[str, ...] = ("{input}",) if mode == "path" else ()
+        return Target(
+            name=name,
+            language=language,
+            sources=sources,
+            binary=binary,
+            cflags=tuple(raw.get("cflags", ())),
+            ldflags=tuple(raw.get("ldflags", ())),
+            optimization=raw.get("optimization", DEFAULT_OPTIMIZATION),
+            inputs=inputs,
+            input=mode,
+            args=tuple(raw.get("args", default_args)),
+            timeout=timeout,
+            env=dict(raw.get("env", {})),
+        )
+
+    def _choice(self, where: str, key: str, value: str, allowed: tuple[str, ...], after: int):
+        if value not in allowed:
+            raise self.fail(
+                f"{where}: '{key}' is '{value}'; use one of: {', '.join(allowed)}",
+                self.line_of(key, after),
+            )
+
+
+def _guess_language(sources: tuple[str, ...]) -> str:
+    cxx = (".cc", ".cpp", ".cxx", ".C", ".c++")
+    return "c++" if any(source.endswith(cxx) for source in sources) else "c"
