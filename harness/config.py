@@ -116,8 +116,17 @@ def load(path: Path) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = _decode_error_line(exc)
-        raise ConfigError(f"not valid TOML: {exc}", str(path), line) from None
+        message = f"not valid TOML: {exc}{_quote_line(text, line)}"
+        raise ConfigError(message, str(path), line) from None
     return _Reader(path, text).config(data)
+
+
+def _quote_line(text: str, line: int | None) -> str:
+    """The offending line, so the message shows the key at fault."""
+    lines = text.splitlines()
+    if line is None or not 0 < line <= len(lines) or not lines[line - 1].strip():
+        return ""
+    return f": {lines[line - 1].strip()}"
 
 
 def _decode_error_line(exc: tomllib.TOMLDecodeError) -> int | None:
@@ -242,7 +251,7 @@ class _Reader:
         for source in sources:
             if not (self.root / source).is_file():
                 raise self.fail(
-                    f"{where}: source file '{source}' does not exist "
+                    f"{where}: 'sources': file '{source}' does not exist "
                     f"(paths are relative to {self.root})",
                     self.line_of("sources", start),
                 )
