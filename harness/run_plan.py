@@ -1,0 +1,211 @@
+"""What `harness run` will execute: targets, their built binaries, inputs, repeats.
+
+Planning touches the disk only to look: it finds the build folder and the
+inputs, and fails early (before any job starts) when a target is not built.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import runtime_options
+from harness.config import Config, Target
+from harness.errors import ConfigError, NotBuiltError, UsageError
+from harness.profiles import Profile, parse_profile
+from harness.project import Project
+
+DEFAULT_PROFILE = "asan"
+COMPILERS = ("gcc", "clang")
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedJob:
+    """One (target, input, repeat); `input` is None for a target with no inputs folder."""
+
+    number: int
+    target: Target
+    binary: Path
+    input: Path | None
+    repeat: int
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    root: Path
+    profile: Profile
+    cc: str
+    compiler: str
+    targets: tuple[str, ...]
+    jobs: tuple[PlannedJob, ...]
+    warnings: tuple[str, ...]
+
+
+def plan(
+    project: Project,
+    names: Sequence[str] = (),
+    *,
+    profile: str = DEFAULT_PROFILE,
+    cc: str | None = None,
+    repeat: int = 1,
+    environ: Mapping[str, str] | None = None,
+) -> Plan:
+    """The jobs for `names` (all targets when empty), numbered from 1.
+
+    Raises UsageError for unknown targets or options, NotBuiltError (naming the
+    build command) when a binary is missing.
+    """
+    config = project.require_config()
+    chosen = parse_profile(profile)
+    targets = select_targets(config, names)
+    if repeat < 1:
+        raise UsageError(f"--repeat {repeat}: give a number of runs of 1 or more")
+    cc_name = choose_cc(project, config, chosen, cc)
+    build_dir = project.build_dir / f"{cc_name}-{chosen.name}"
+    binaries = {target.name: binary_path(project.root, build_dir, target) for target in targets}
+    require_built(project.root, targets, binaries, chosen, cc_name)
+    jobs: list[PlannedJob] = []
+    for target in targets:
+        for input_path in inputs_of(project.root, target):
+            for number in range(repeat):
+                job = PlannedJob(len(jobs) + 1, target, binaries[target.name], input_path, number)
+                jobs.append(job)
+    return Plan(
+        root=project.root,
+        profile=chosen,
+        cc=cc_name,
+        compiler=compiler_of(build_dir, cc_name),
+        targets=tuple(target.name for target in targets),
+        jobs=tuple(jobs),
+        warnings=option_warnings(chosen, targets, os.environ if environ is None else environ),
+    )
+
+
+def select_targets(config: Config, names: Sequence[str]) -> tuple[Target, ...]:
+    if not config.targets:
+        raise UsageError(f"{config.path}: no [[target]] to run; add one")
+    if not names:
+        return config.targets
+    unknown = [name for name in names if config.target(name) is None]
+    if unknown:
+        known = ", ".join(target.name for target in config.targets)
+        raise UsageError(f"unknown target(s): {', '.join(unknown)}; {config.path} has: {known}")
+    return tuple(config.targets[_index(config, name)] for name in dict.fromkeys(names))
+
+
+def _index(config: Config, name: str) -> int:
+    return next(i for i, target in enumerate(config.targets) if target.name == name)
+
+
+def choose_cc(project: Project, config: Config, profile: Profile, cc: str | None) -> str:
+    """--cc, else [project] cc, else whichever build folder exists (gcc first), else gcc."""
+    if cc is not None:
+        if cc not in COMPILERS:
+            raise UsageError(f"--cc {cc}: use one of {', '.join(COMPILERS)}")
+        return cc
+    if config.cc is not None:
+        if config.cc not in COMPILERS:
+            raise ConfigError(
+                f"[project] cc = '{config.cc}': use one of {', '.join(COMPILERS)}",
+                str(config.path),
+            )
+        return config.cc
+    for name in COMPILERS:
+        if (project.build_dir / f"{name}-{profile.name}").is_dir():
+            return name
+    return COMPILERS[0]
+
+
+def binary_path(root: Path, build_dir: Path, target: Target) -> Path:
+    if target.built_by_harness:
+        return build_dir / target.name
+    return root / str(target.binary)
+
+
+def build_command(profile: Profile, cc: str, names: Sequence[str]) -> str:
+    """The `harness build` line that builds these targets for this profile."""
+    if profile.is_plain:
+        flag = "--plain"
+    elif len(profile.parts) == 1:
+        flag = f"--{profile.parts[0]}"
+    else:
+        flag = f"--profile {profile.name}"
+    return " ".join(("harness build", flag, "--cc", cc, *names))
+
+
+def require_built(
+    root: Path,
+    targets: Sequence[Target],
+    binaries: Mapping[str, Path],
+    profile: Profile,
+    cc: str,
+) -> None:
+    missing = [target for target in targets if not binaries[target.name].is_file()]
+    ours = [target.name for target in missing if target.built_by_harness]
+    if ours:
+        where = ", ".join(relative(binaries[name], root) for name in ours)
+        raise NotBuiltError(
+            f"not built for profile {profile.name} with {cc}: {', '.join(ours)} "
+            f"(no {where}); run: {build_command(profile, cc, ours)}"
+        )
+    if missing:
+        target = missing[0]
+        raise NotBuiltError(
+            f"target '{target.name}': binary {target.binary} does not exist; build it with "
+            f"the project's own build command (e.g. harness build --{profile.name} -- make)"
+        )
+
+
+def inputs_of(root: Path, target: Target) -> tuple[Path | None, ...]:
+    """The regular files of the inputs folder by name (hidden files skipped);
+    a target without an inputs folder runs once, with no input."""
+    if target.inputs is None:
+        return (None,)
+    folder = root / target.inputs
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        raise UsageError(
+            f"target '{target.name}': cannot read inputs folder {folder}: {exc.strerror}"
+        ) from None
+    return tuple(path for path in entries if path.is_file() and not path.name.startswith("."))
+
+
+def compiler_of(build_dir: Path, cc: str) -> str:
+    """build.json's "compiler" (like "gcc 12.2.0"); the cc name when it is missing."""
+    try:
+        data = json.loads((build_dir / "build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return cc
+    compiler = data.get("compiler") if isinstance(data, dict) else None
+    return compiler if isinstance(compiler, str) and compiler else cc
+
+
+def layers(target: Target, environ: Mapping[str, str]) -> tuple[runtime_options.Layer, ...]:
+    return (
+        runtime_options.Layer("the environment", environ),
+        runtime_options.Layer(f"target '{target.name}' env", target.env),
+    )
+
+
+def option_warnings(
+    profile: Profile, targets: Sequence[Target], environ: Mapping[str, str]
+) -> tuple[str, ...]:
+    """What the user asked of the sanitizer options that the harness will ignore."""
+    seen: dict[str, None] = {}
+    for target in targets:
+        runtime = runtime_options.sanitizer_env(profile, Path("job"), layers(target, environ))
+        seen.update(dict.fromkeys(runtime.warnings))
+    return tuple(seen)
+
+
+def relative(path: Path, root: Path) -> str:
+    """`path` relative to the project root when it lies inside it, else absolute."""
+    absolute = Path(os.path.normpath(path if path.is_absolute() else root / path))
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        return str(absolute)
