@@ -1,0 +1,2 @@
+(let ((a 1) (b (+ 2 (* 3 (- 4 5)))))
+  (list a b (quote (nested (deeper (deepest))))))

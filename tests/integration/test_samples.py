@@ -1,0 +1,145 @@
+"""The samples, built by `harness build --asan` and run by `harness run`, with gcc and clang.
+
+Each compiler builds and runs a copy of samples/ and harness.toml once per
+session. Every triggering input's logs must hold the sanitizer report of the
+kind the ground truth names, pointing at its root-cause line; every other
+input must run clean.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.model import Job
+from tests.helpers import clang_works
+from tests.samples_truth import ERROR_MARKERS, REPO, SampleTruth, load_truth
+
+TRUTH = load_truth()
+TWO_CALLERS = [truth for truth in TRUTH if "one per caller" in truth.expected_findings]
+FRAME = re.compile(r"#\d+ 0x[0-9a-f]+ in (\S+)")
+
+
+@dataclass(frozen=True)
+class SampleRun:
+    """One compiler's build and run of the samples."""
+
+    cc: str
+    root: Path
+    run_dir: Path
+    jobs: tuple[Job, ...]
+
+    def job(self, target: str, input_name: str) -> Job:
+        wanted = f"samples/{target}/inputs/{input_name}"
+        matches = [job for job in self.jobs if job.target == target and job.input == wanted]
+        assert len(matches) == 1, f"{self.cc}: {len(matches)} jobs for {wanted}"
+        return matches[0]
+
+    def log_text(self, job: Job) -> str:
+        """Every log the job lists, one after the other."""
+        return "\n".join(
+            (self.run_dir / log).read_bytes().decode("utf-8", errors="replace") for log in job.logs
+        )
+
+
+def _build_and_run(root: Path, cc: str) -> SampleRun:
+    shutil.copytree(REPO / "samples", root / "samples")
+    shutil.copy2(REPO / "harness.toml", root / "harness.toml")
+    assert main(["-C", str(root), "build", "--asan", "--cc", cc]) == 0
+    assert main(["-C", str(root), "run", "--cc", cc]) == 0
+    runs = sorted(path.parent for path in (root / "logs").glob("*/runs.jsonl"))
+    assert len(runs) == 1, f"expected one run folder, found {runs}"
+    lines = (runs[0] / "runs.jsonl").read_text(encoding="utf-8").splitlines()
+    jobs = tuple(Job.from_json(json.loads(line)) for line in lines if line.strip())
+    return SampleRun(cc=cc, root=root, run_dir=runs[0], jobs=jobs)
+
+
+@pytest.fixture(scope="session", params=["gcc", pytest.param("clang", marks=pytest.mark.clang)])
+def sample_run(request: pytest.FixtureRequest, tmp_path_factory) -> SampleRun:
+    cc = request.param
+    if cc == "clang" and not clang_works():
+        pytest.skip("clang with its AddressSanitizer runtime is not installed")
+    return _build_and_run(tmp_path_factory.mktemp(f"samples-{cc}"), cc)
+
+
+def _target_id(truth: SampleTruth) -> str:
+    return truth.target
+
+
+def _benign_inputs(truth: SampleTruth) -> list[str]:
+    names = sorted(path.name for path in truth.inputs_dir().iterdir() if path.is_file())
+    return [name for name in names if name not in truth.triggering_inputs]
+
+
+def _caller(truth: SampleTruth, log: str) -> str | None:
+    """The function that called the root-cause function in the first stack of `log`."""
+    assert truth.root_function is not None
+    frames = FRAME.findall(log)
+    for index, function in enumerate(frames[:-1]):
+        if function.startswith(truth.root_function):
+            return frames[index + 1]
+    return None
+
+
+def test_every_target_is_built_and_every_input_run_once(sample_run: SampleRun):
+    build_dir = sample_run.root / "build" / f"{sample_run.cc}-asan"
+    expected = {
+        (truth.target, f"samples/{truth.target}/inputs/{path.name}")
+        for truth in TRUTH
+        for path in truth.inputs_dir().iterdir()
+    }
+    ran = [(job.target, job.input) for job in sample_run.jobs]
+
+    assert json.loads((build_dir / "build.json").read_text())["cc"] == sample_run.cc
+    for truth in TRUTH:
+        assert (build_dir / truth.target).is_file(), truth.target
+    assert sorted(ran) == sorted(expected)
+    assert not [job for job in sample_run.jobs if job.timed_out]
+
+
+@pytest.mark.parametrize("truth", [t for t in TRUTH if t.triggering_inputs], ids=_target_id)
+def test_triggering_inputs_report_the_expected_kind_at_the_root_cause(
+    sample_run: SampleRun, truth: SampleTruth
+):
+    location = re.compile(re.escape(f"{truth.root_file}:{truth.root_line}") + r"\b")
+    for name in truth.triggering_inputs:
+        job = sample_run.job(truth.target, name)
+        log = sample_run.log_text(job)
+        where = f"{sample_run.cc} {truth.target} {name}"
+
+        for header in truth.report_headers:
+            assert header in log, f"{where}: no '{header}' in {job.logs}"
+        assert location.search(log), f"{where}: no frame at {truth.root_file}:{truth.root_line}"
+        assert job.exit_code != 0 or job.signal is not None, where
+        if truth.kind == "leak" and "indirect" not in truth.expected_findings:
+            assert "Indirect leak of" not in log, where
+
+
+@pytest.mark.parametrize("truth", TRUTH, ids=_target_id)
+def test_benign_inputs_run_clean(sample_run: SampleRun, truth: SampleTruth):
+    for name in _benign_inputs(truth):
+        job = sample_run.job(truth.target, name)
+        log = sample_run.log_text(job)
+        where = f"{sample_run.cc} {truth.target} {name}"
+
+        assert not [marker for marker in ERROR_MARKERS if marker in log], f"{where}: {log}"
+        assert (job.exit_code, job.signal) == (0, None), where
+
+
+@pytest.mark.parametrize("truth", TWO_CALLERS, ids=_target_id)
+def test_two_caller_targets_reach_the_bug_from_two_functions(
+    sample_run: SampleRun, truth: SampleTruth
+):
+    callers = {
+        _caller(truth, sample_run.log_text(sample_run.job(truth.target, name)))
+        for name in truth.triggering_inputs
+    }
+
+    assert None not in callers
+    assert len(callers) == 2, f"{sample_run.cc} {truth.target}: callers {callers}"
