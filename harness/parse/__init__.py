@@ -1,0 +1,89 @@
+"""Sanitizer logs → Reports: the parser's entry points.
+
+`parse_text`, `parse_bytes` and `parse_file` never raise on what a log says:
+what looks like a report but cannot be read comes back as an `Unparsed` with
+the reason, and a report cut short is kept with `truncated=True`.
+
+Offsets in `Source` are byte offsets into the log for `parse_bytes` and
+`parse_file`, and character offsets into the string for `parse_text`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from harness.model import ParseResult, Report, Unparsed
+from harness.parse import asan, scan
+
+__all__ = ["parse_bytes", "parse_file", "parse_text"]
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def parse_text(text: str, log: str) -> ParseResult:
+    """Every ASan/LSan report in `text`, in log order."""
+    reports: list[Report] = []
+    unparsed: list[Unparsed] = []
+    markers = scan.find_markers(text)
+    consumed = 0
+    for number, marker in enumerate(markers):
+        if marker.offset < consumed:
+            continue
+        limit = _limit(markers, number, len(text))
+        try:
+            found, failed, consumed = asan.read_marker(text, marker, limit, log)
+        except Exception as error:  # noqa: BLE001 - a parser bug must not lose the log
+            reason = f"internal parser error ({type(error).__name__}: {error})"
+            found, failed, consumed = [], [Unparsed(log, marker.offset, reason)], marker.offset + 1
+        reports.extend(found)
+        unparsed.extend(failed)
+    return ParseResult(tuple(reports), tuple(unparsed))
+
+
+def _limit(markers: list[scan.Marker], number: int, end: int) -> int:
+    """Where the report at `markers[number]` must end: at the next report's start."""
+    for marker in markers[number + 1 :]:
+        if marker.kind != scan.LEAK_BLOCK:
+            return marker.offset
+    return end
+
+
+def parse_bytes(data: bytes, log: str) -> ParseResult:
+    """Parse raw log bytes; bytes that are not UTF-8 read as U+FFFD."""
+    if data.isascii():
+        return parse_text(data.decode("ascii"), log)
+    # surrogateescape keeps one character per undecodable byte, so offsets
+    # can be mapped back to bytes; the parser sees U+FFFD in their place.
+    escaped = data.decode("utf-8", errors="surrogateescape")
+    result = parse_text(_SURROGATE.sub("\ufffd", escaped), log)
+    return _to_byte_offsets(result, escaped)
+
+
+def parse_file(path: str | Path, log: str | None = None) -> ParseResult:
+    """Parse the log at `path`; a file that cannot be read is one Unparsed entry."""
+    name = str(path) if log is None else log
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        return ParseResult((), (Unparsed(name, 0, f"cannot read the log: {error.strerror}"),))
+    return parse_bytes(data, name)
+
+
+def _to_byte_offsets(result: ParseResult, escaped: str) -> ParseResult:
+    cache: dict[int, int] = {}
+
+    def to_bytes(offset: int) -> int:
+        if offset not in cache:
+            cache[offset] = len(escaped[:offset].encode("utf-8", errors="surrogateescape"))
+        return cache[offset]
+
+    reports = []
+    for report in result.reports:
+        start = to_bytes(report.source.offset)
+        end = to_bytes(report.source.offset + report.source.length)
+        source = dataclasses.replace(report.source, offset=start, length=end - start)
+        reports.append(dataclasses.replace(report, source=source))
+    unparsed = [dataclasses.replace(u, offset=to_bytes(u.offset)) for u in result.unparsed]
+    return ParseResult(tuple(reports), tuple(unparsed))

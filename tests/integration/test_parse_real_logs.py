@@ -1,0 +1,183 @@
+"""The parser on logs that real sanitizer runtimes wrote.
+
+- tests/data/logs/{gcc,clang}/*.log: written by gcc 12's and clang 14's ASan
+  runtimes (tests/data/logs/generate.py); each has a golden NAME.expected.json.
+- ../shared/corpus/clusterfuzz-dev: Chromium-era logs with ClusterFuzz's own
+  answers, compared under one mapping of its names onto ours.
+- ../shared/corpus/afltriage: GCC libasan output, several reports per log, cut logs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.model import Report
+from harness.parse import parse_file
+from tests.golden import check_golden
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "logs"
+CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus").resolve()
+LOGS = sorted(DATA.glob("*/*.log"))
+
+
+@pytest.mark.parametrize("log", LOGS, ids=[f"{p.parent.name}/{p.stem}" for p in LOGS])
+def test_real_log_matches_golden(log: Path, regen_golden: bool) -> None:
+    result = parse_file(log, log=f"{log.parent.name}/{log.name}")
+    check_golden(result, log.with_suffix(".expected.json"), regen_golden)
+
+
+def _kinds(compiler: str, name: str) -> list[str]:
+    return [report.kind for report in parse_file(DATA / compiler / f"{name}.log").reports]
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+@pytest.mark.parametrize(
+    ("name", "kinds"),
+    [
+        ("heap_overflow_read", ["heap-buffer-overflow"]),
+        ("heap_underflow", ["heap-buffer-overflow"]),
+        ("stack_buffer_underflow", ["stack-buffer-underflow"]),
+        ("double_free", ["double-free"]),
+        ("bad_free", ["bad-free"]),
+        ("stack_use_after_return", ["stack-use-after-return"]),
+        ("memcpy_param_overlap", ["memcpy-param-overlap"]),
+        ("calloc_overflow", ["calloc-overflow"]),
+        ("allocation_size_too_big", ["allocation-size-too-big"]),
+        ("segv_null", ["null-dereference"]),
+        ("segv_wild_write", ["segv"]),
+        ("fpe", ["fpe"]),
+        ("stack_overflow", ["stack-overflow"]),
+        ("leaks", ["leak", "leak", "leak"]),
+        ("forked", ["heap-buffer-overflow", "heap-use-after-free"]),
+        ("rss_limit", ["out-of-memory"]),
+        ("init_order_fiasco", ["initialization-order-fiasco"]),
+        ("new_delete_type_mismatch", ["new-delete-type-mismatch"]),
+    ],
+)
+def test_real_log_kinds(compiler: str, name: str, kinds: list[str]) -> None:
+    assert _kinds(compiler, name) == kinds
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_use_after_free_keeps_every_section(compiler: str) -> None:
+    (report,) = parse_file(DATA / compiler / "thread_use_after_free.log").reports
+    assert [stack.role for stack in report.stacks] == ["crash", "free", "alloc", "thread"]
+    assert report.stack("free").thread == "T1"
+    assert report.stack("thread").thread == "T1"
+    assert (report.access, report.access_size, report.thread) == ("READ", 1, "T0")
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_leak_blocks_are_separate_reports(compiler: str) -> None:
+    reports = parse_file(DATA / compiler / "leaks.log").reports
+    details = sorted((r.details["leak"], r.details["bytes"], r.details["objects"]) for r in reports)
+    assert details == [("direct", 10, 1), ("direct", 32, 1), ("indirect", 32, 1)]
+    assert all(r.tool == "lsan" and r.stacks[0].role == "alloc" for r in reports)
+    assert all(r.stacks[0].frames[1].function == "make_leaks" for r in reports)
+
+
+def test_forked_log_keeps_each_process() -> None:
+    reports = parse_file(DATA / "gcc" / "forked.log").reports
+    assert len({report.source.pid for report in reports}) == 2
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_symbolize_off_frames_are_module_offsets(compiler: str) -> None:
+    (report,) = parse_file(DATA / compiler / "symbolize_off.log").reports
+    frame = report.stacks[0].frames[0]
+    assert frame.function is None and frame.file is None
+    assert frame.module.endswith("/bugs") and frame.module_offset > 0
+
+
+# --- ClusterFuzz's answers ----------------------------------------------------
+
+# ClusterFuzz's name of an error → ours. Its names are the sanitizer's own,
+# capitalized (`Heap-buffer-overflow`), except for signals: it says UNKNOWN for
+# a SEGV far from 0 and spells the other signals like `Abrt`, `Ill`.
+CLUSTERFUZZ_KINDS = {
+    "Heap-buffer-overflow": "heap-buffer-overflow",
+    "Heap-use-after-free": "heap-use-after-free",
+    "Heap-double-free": "double-free",
+    "Bad-free": "bad-free",
+    "Stack-overflow": "stack-overflow",
+    "Null-dereference": "null-dereference",
+    "UNKNOWN": "segv",
+    "Abrt": "abrt",
+    "Ill": "ill",
+    "Direct-leak": "leak",
+    "Indirect-leak": "leak",
+}
+# Where we differ on purpose, and why.
+# Kind and access still have to agree there; only the frames are not compared.
+DIFFER = {
+    "asan_stack_overflow2.txt": "for a stack overflow ClusterFuzz picks the recursing frames"
+    " further down; our signature takes the top of the stack",
+    "gsignal_at_first_stack_frame.txt": "ClusterFuzz merges inlined frames and reads a"
+    " Chromium stack dump printed before the ASan report",
+    "sanitizer_signal_abrt_unknown.txt": "ClusterFuzz drops `main` and libFuzzer's entry"
+    " point and is left with no frame (NULL)",
+    "libfuzzer_llvm_fuzzer_test_one_input_crash.txt": "ClusterFuzz names the fuzz target"
+    " by its file where the frame is LLVMFuzzerTestOneInput",
+    "libgcc_s.txt": "the only frame is a bare library name, which ClusterFuzz drops (NULL)",
+    "miracle_ptr_not_protected.txt": "ClusterFuzz fills a short crash stack with frames"
+    " of the next stack (freed by); we keep stacks apart",
+    "miracle_ptr_manual_analysis_required.txt": "as miracle_ptr_not_protected.txt",
+}
+# Frames that say nothing about the bug: runtime, allocator, libc, logging and
+# abort machinery (what ClusterFuzz drops too). Triage's signature module owns
+# the real rules; this is a local stand-in to compare top frames.
+_NOISE_FRAME = re.compile(
+    r"^(?:__interceptor_|__asan|__sanitizer|__lsan|_asan|asan\.|__libc_|_start$|"
+    r"(?:__GI_)?raise$|(?:__GI_)?abort$|gsignal$|__pthread_kill|pthread_kill|"
+    r"malloc$|calloc$|realloc$|free$|operator new|operator delete|"
+    r"base::debug::|logging::|std::__1::__|std::__u::__|v8::base::OS::Abort|"
+    r"V8_Fatal|v8::internal::Isolate::PushStackTraceAndDie|WTFCrash|"
+    r"__cxa_|libc\.so|__assert|__GI___assert|__libc_message|operator->$|"
+    r"fuzztest::internal::|testing::|LLVMFuzzerTestOneInput|fuzzer::)"
+)
+
+
+def _clusterfuzz_entries() -> list[dict]:
+    expected = CORPUS / "clusterfuzz-dev" / "expected.json"
+    if not expected.exists():
+        return []
+    entries = json.loads(expected.read_text())
+    return [
+        e
+        for e in entries
+        if e["type_from_sanitizer"] and e["tools"] == ["asan"] and not e["env"] and e["crash_type"]
+    ]
+
+
+def _top_functions(report: Report, count: int) -> list[str]:
+    stack = report.stack("crash") or report.stack("alloc")
+    names = []
+    for frame in stack.frames if stack else ():
+        name = frame.function or frame.module or ""
+        if not name or _NOISE_FRAME.match(name) or "/libc" in name or name[0] == "<":
+            continue
+        names.append(name.replace("(anonymous namespace)::", "").split("(")[0])
+    return names[:count]
+
+
+CLUSTERFUZZ = _clusterfuzz_entries()
+
+
+@pytest.mark.skipif(not CLUSTERFUZZ, reason=f"shared corpus not found at {CORPUS}")
+@pytest.mark.parametrize("entry", CLUSTERFUZZ, ids=[e["log"] for e in CLUSTERFUZZ])
+def test_agrees_with_clusterfuzz(entry: dict) -> None:
+    reports = parse_file(CORPUS / "clusterfuzz-dev" / "logs" / entry["log"]).reports
+    assert reports, "no report found"
+    report = reports[0]
+    words = entry["crash_type"].split()
+    assert report.kind == CLUSTERFUZZ_KINDS[words[0]]
+    access = next((w for w in words[1:] if w in ("READ", "WRITE")), None)
+    assert report.access == access
+    if entry["log"] in DIFFER:
+        return
+    state = [line for line in entry["crash_state"].splitlines() if line]
+    assert _top_functions(report, len(state)) == state
