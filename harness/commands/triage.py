@@ -1,18 +1,61 @@
-"""`harness triage`."""
+"""`harness triage PATH...|-`: logs in, ranked findings out (and into the store)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from contextlib import ExitStack
+from pathlib import Path
 
 from harness.commands.base import Loader
+from harness.errors import EXIT_FINDINGS, EXIT_OK, UsageError
+from harness.pipeline import triage
+from harness.render import Format
+from harness.store import open_store
 
 NAME = "triage"
-HELP = "triage (not implemented yet)"
+HELP = "parse sanitizer logs into deduplicated, ranked findings"
 
 
 def prepare_parser(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="log files or folders; - for stdin"
+    )
+    parser.add_argument(
+        "--format", choices=[f.value for f in Format], default=Format.TABLE.value, help="output"
+    )
+    parser.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
+    parser.add_argument("--no-store", action="store_true", help="do not record in the database")
+    parser.add_argument(
+        "--fail-on", choices=["new"], help="exit 1 when a new or regressed finding appears"
+    )
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="parser processes (default 2)")
 
 
 def run(args: argparse.Namespace, load: Loader) -> int:
-    raise NotImplementedError
+    if args.paths.count("-") > 1:
+        raise UsageError("- (standard input) may be given once")
+    project = load()
+    ignore = project.config.ignore_frames if project.config else ()
+    stdin = sys.stdin.buffer.read() if "-" in args.paths else None
+    with ExitStack() as stack:
+        store = None if args.no_store else stack.enter_context(open_store(project.db))
+        result = triage(
+            args.paths,
+            store=store,
+            root=project.root,
+            ignore=ignore,
+            stdin=stdin,
+            workers=max(1, args.jobs),
+            # like git and make, -C DIR runs as if started in DIR
+            cwd=Path(args.directory).resolve() if args.directory else None,
+        )
+    fmt = Format(args.format)
+    if args.output:
+        with Path(args.output).open("w", encoding="utf-8") as out:
+            fmt.render(result, out)
+    else:
+        fmt.render(result, sys.stdout)
+    if args.fail_on == "new" and result.gating():
+        return EXIT_FINDINGS
+    return EXIT_OK

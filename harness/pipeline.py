@@ -1,0 +1,280 @@
+"""The triage pipeline as a library call: logs in, ranked findings out.
+
+    result = triage(["logs/"], store=open_store(".harness/findings.db"), root=Path("."))
+
+Files are expanded and linked to the jobs that wrote them; logs the store
+already holds are not read again (a stat cache recognizes unchanged files
+without opening them), the rest are parsed (in a process pool when many);
+every report is clustered by signature, and the store records the whole
+ingestion in one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from harness import vcs
+from harness.model import Commit, Finding, Job, Report, Unparsed
+from harness.store import Ingestion, LogEntry, RunRow, Store, utc_now
+from harness.triage.cluster import Cluster, cluster
+from harness.triage.parallel import Parsed, parse_data, parse_many
+from harness.triage.signature import DEFAULT_DEPTH
+from harness.triage.sources import STDIN, LogFile, discover
+
+GATING = ("new", "regressed")
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    logs: int
+    reports: int
+    findings: int
+    bytes: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class LogInfo:
+    """Where a log came from: the job and input that produced it, and its commit."""
+
+    shown: str
+    key: str
+    input: str | None
+    run_id: str | None
+    job: int | None
+    commit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TriageResult:
+    findings: tuple[Finding, ...]
+    unparsed: tuple[Unparsed, ...]
+    stats: Stats
+    commit: Commit
+    logs: dict[str, LogInfo]
+    bugs: dict[str, str]
+    stored: bool
+    root: str = ""
+
+    def gating(self) -> tuple[Finding, ...]:
+        """Findings that make `--fail-on new` fail: new or regressed. Without a
+        store nothing has been seen before, so every finding counts as new."""
+        if not self.stored:
+            return self.findings
+        return tuple(f for f in self.findings if f.status in GATING)
+
+    def input_of(self, report: Report) -> str | None:
+        info = self.logs.get(report.source.log)
+        return info.input if info else None
+
+
+@dataclass(slots=True)
+class _Loaded:
+    entries: list[LogEntry]
+    unparsed: list[Unparsed]
+    bytes: int
+
+
+def triage(
+    paths: Sequence[str | Path],
+    *,
+    store: Store | None = None,
+    root: Path | None = None,
+    ignore: Sequence[str] = (),
+    depth: int = DEFAULT_DEPTH,
+    stdin: bytes | None = None,
+    workers: int = 2,
+    cwd: Path | None = None,
+) -> TriageResult:
+    """Triage logs (files, folders, or `-` with `stdin` holding the data).
+
+    Relative paths are taken from `cwd` (default: the current folder).
+    """
+    started = time.perf_counter()
+    commit = vcs.current_commit(root or Path.cwd())
+    if store is not None:
+        store.rekey_outdated(ignore, depth)
+    found = discover(paths, cwd)
+    loaded = _load(found.files, store, commit, workers)
+    if stdin is not None and STDIN in [str(p) for p in paths]:
+        _add_stdin(loaded, stdin, commit)
+    reports = [r for entry in loaded.entries for r in entry.reports]
+    clusters = cluster(reports, ignore, depth)
+    statuses: dict[str, str] = {}
+    if store is not None:
+        run = RunRow(_ingestion_id(), "triage", commit.sha, commit.branch, commit.dirty, utc_now())
+        ingestion = Ingestion(run, tuple(loaded.entries), clusters, _run_rows(found.jobs))
+        statuses = store.ingest(ingestion).statuses
+    findings = tuple(replace(c.finding, status=statuses.get(c.finding.id)) for c in clusters)
+    stats = Stats(
+        logs=len(loaded.entries),
+        reports=len(reports),
+        findings=len(findings),
+        bytes=loaded.bytes,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    return TriageResult(
+        findings=findings,
+        unparsed=tuple(found.unparsed) + tuple(loaded.unparsed),
+        stats=stats,
+        commit=_result_commit(loaded.entries, commit),
+        logs={e.shown: _info(e) for e in loaded.entries},
+        bugs={c.finding.id: c.bug_key for c in clusters},
+        stored=store is not None,
+        root=str(root or Path.cwd()),
+    )
+
+
+def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, workers: int) -> _Loaded:
+    """Stored logs come from the store; the others are read and parsed."""
+    stats = {f.shown: _stat(f.path) for f in files}
+    known = _known_keys(files, stats, store)
+    by_log: dict[str, list[Report]] = {}
+    if store is not None and known:
+        shown_by_key = {key: shown for shown, (key, _) in known.items()}
+        for report in store.stored_reports(shown_by_key):
+            by_log.setdefault(report.source.log, []).append(report)
+    to_parse = [f for f in files if f.shown not in known]
+    parsed = {p.shown: p for p in parse_many([(f.path, f.shown) for f in to_parse], workers)}
+    loaded = _Loaded([], [], 0)
+    for f in files:
+        stat = stats[f.shown]
+        if f.shown in known:
+            key, cached = known[f.shown]
+            size = stat[0] if stat else 0
+            reports = tuple(by_log.get(f.shown, ()))
+            loaded.entries.append(_entry(f, key, size, reports, stat, commit, cached))
+            loaded.bytes += size
+            continue
+        p = parsed[f.shown]
+        if p.error is not None or p.sha256 is None:
+            loaded.unparsed.append(Unparsed(f.shown, 0, p.error or "cannot read"))
+            continue
+        key = f.run_key or f"sha256:{p.sha256}"
+        loaded.entries.append(_entry(f, key, p.size, p.result.reports, stat, commit))
+        loaded.unparsed.extend(p.result.unparsed)
+        loaded.bytes += p.size
+    return loaded
+
+
+def _known_keys(
+    files: Sequence[LogFile], stats: dict[str, tuple[int, int] | None], store: Store | None
+) -> dict[str, tuple[str, bool]]:
+    """shown path → (key, stat cache up to date), for logs the store already holds.
+
+    A log named by a runs.jsonl is known by its key alone; any other log is
+    known when its path, size and mtime match what the stat cache recorded.
+    """
+    if store is None:
+        return {}
+    cache = store.stat_cache()
+    candidates: dict[str, tuple[str, bool]] = {}
+    for f in files:
+        cached = cache.get(f.path)
+        stat = stats[f.shown]
+        fresh = bool(cached and stat and cached[:2] == stat)
+        if f.run_key:
+            candidates[f.shown] = (
+                f.run_key,
+                fresh and cached is not None and cached[2] == f.run_key,
+            )
+        elif fresh and cached:
+            candidates[f.shown] = (cached[2], True)
+    present = store.existing_keys({key for key, _ in candidates.values()})
+    return {shown: value for shown, value in candidates.items() if value[0] in present}
+
+
+def _stat(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
+def _entry(
+    f: LogFile,
+    key: str,
+    size: int,
+    reports: tuple[Report, ...],
+    stat: tuple[int, int] | None,
+    commit: Commit,
+    cached: bool = False,
+) -> LogEntry:
+    job = f.job
+    return LogEntry(
+        key=key,
+        shown=f.shown,
+        path=f.path,
+        size=size,
+        commit=job.commit if job else commit.sha,
+        dirty=job.dirty if job else commit.dirty,
+        run_id=job.run_id if job else None,
+        job=job.job if job else None,
+        input=job.input if job else None,
+        reports=reports,
+        stat=stat,
+        cached=cached,
+    )
+
+
+def _add_stdin(loaded: _Loaded, data: bytes, commit: Commit) -> None:
+    p: Parsed = parse_data(data, STDIN)
+    key = f"sha256:{p.sha256}"
+    loaded.entries.append(
+        LogEntry(key, STDIN, STDIN, p.size, commit.sha, commit.dirty, reports=p.result.reports)
+    )
+    loaded.unparsed.extend(p.result.unparsed)
+    loaded.bytes += p.size
+
+
+def _result_commit(entries: Sequence[LogEntry], checkout: Commit) -> Commit:
+    """The commit the run recorded when every log comes from runs made on one
+    commit; otherwise the checkout's."""
+    recorded = {(e.commit, e.dirty) for e in entries if e.run_id is not None}
+    if entries and len(recorded) == 1 and all(e.run_id is not None for e in entries):
+        sha, dirty = recorded.pop()
+        return Commit(sha, None, dirty)
+    return checkout
+
+
+def _info(entry: LogEntry) -> LogInfo:
+    return LogInfo(entry.shown, entry.key, entry.input, entry.run_id, entry.job, entry.commit)
+
+
+def _ingestion_id() -> str:
+    return "triage-" + datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def _run_rows(jobs: Sequence[Job]) -> tuple[RunRow, ...]:
+    runs: dict[str, RunRow] = {}
+    for job in sorted(jobs, key=lambda j: (j.run_id, j.job)):
+        if job.run_id not in runs:
+            runs[job.run_id] = RunRow(
+                id=job.run_id,
+                kind="run",
+                commit=job.commit,
+                branch=None,
+                dirty=job.dirty,
+                started=_run_started(job.run_id),
+                profile=job.profile,
+                compiler=job.compiler,
+            )
+    return tuple(runs.values())
+
+
+def _run_started(run_id: str) -> str:
+    """Run ids begin with their UTC start time (20261125T053000Z-3f9a)."""
+    try:
+        return datetime.strptime(run_id[:16], "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return utc_now()
+
+
+__all__ = ["Cluster", "LogInfo", "Stats", "TriageResult", "triage"]

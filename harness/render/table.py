@@ -1,0 +1,53 @@
+"""The terminal table (tabulate): one row per finding, most severe first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO
+
+from tabulate import tabulate
+
+from harness.pipeline import TriageResult
+
+HEADERS = ("id", "severity", "kind", "access", "title", "count", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class TableView:
+    rows: tuple[tuple[str, ...], ...]
+    summary: str
+    unparsed: tuple[str, ...]
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def summary_line(result: TriageResult) -> str:
+    s = result.stats
+    line = (
+        f"{_count(s.findings, 'finding')} from {_count(s.reports, 'report')}"
+        f" in {_count(s.logs, 'log')} ({s.bytes} bytes)"
+    )
+    if result.unparsed:
+        line += f"; {len(result.unparsed)} unparsed"
+    return line
+
+
+def build(result: TriageResult) -> TableView:
+    rows = tuple(
+        (f.id, f.severity, f.kind, f.access or "", f.title, str(len(f.reports)), f.status or "-")
+        for f in result.findings
+    )
+    unparsed = tuple(f"unparsed: {u.log}: {u.reason}" for u in result.unparsed)
+    return TableView(rows, summary_line(result), unparsed)
+
+
+def write(view: TableView, out: IO[str]) -> None:
+    if view.rows:
+        out.write(tabulate(view.rows, headers=HEADERS, disable_numparse=True) + "\n")
+    else:
+        out.write("no findings\n")
+    for line in view.unparsed:
+        out.write(line + "\n")
+    out.write(view.summary + "\n")

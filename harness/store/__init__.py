@@ -1,0 +1,111 @@
+"""The findings store: SQLite (WAL), one transaction per ingestion.
+
+Opened through this small layer so that a server database can take its
+place later: callers use Store's methods, never SQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness.errors import HarnessError, UsageError
+from harness.model import Report
+from harness.store import queries, rekey
+from harness.store.ingestion import Ingestion, LogEntry, Outcome, RunRow, existing_keys, ingest
+from harness.store.queries import FindingDetail, StoredFinding
+from harness.store.schema import SCHEMA_VERSION, migrate
+
+__all__ = [
+    "FindingDetail",
+    "Ingestion",
+    "LogEntry",
+    "Outcome",
+    "RunRow",
+    "Store",
+    "StoredFinding",
+    "open_store",
+    "utc_now",
+]
+
+# Long enough for another triage's whole ingestion to finish first.
+BUSY_TIMEOUT_MS = 120_000
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Store:
+    """One open findings database."""
+
+    def __init__(self, conn: sqlite3.Connection, location: str):
+        self.conn = conn
+        self.location = location
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def existing_keys(self, keys: Iterable[str]) -> set[str]:
+        return existing_keys(self.conn, keys)
+
+    def stat_cache(self) -> dict[str, tuple[int, int, str]]:
+        """path → (size, mtime_ns, log key) of files read before."""
+        return queries.stat_cache(self.conn)
+
+    def stored_reports(self, shown_by_key: Mapping[str, str]) -> list[Report]:
+        return queries.stored_reports(self.conn, shown_by_key)
+
+    def ingest(self, ingestion: Ingestion) -> Outcome:
+        return ingest(self.conn, ingestion)
+
+    def rekey_outdated(self, ignore: Sequence[str] = (), depth: int = 3) -> int:
+        """Re-key findings stored under an older signature version."""
+        if not rekey.outdated(self.conn):
+            return 0
+        return rekey.rekey(self.conn, ignore, depth, utc_now())
+
+    def detail(self, finding: str) -> FindingDetail:
+        return queries.detail(self.conn, finding)
+
+    def history(self) -> tuple[StoredFinding, ...]:
+        return queries.history(self.conn)
+
+
+def _sqlite_path(location: str) -> Path:
+    if location.startswith("sqlite:///"):
+        return Path(location.removeprefix("sqlite://"))
+    if "://" in location:
+        raise UsageError(f"--db {location}: only SQLite files (a path or sqlite:///path) work")
+    return Path(location)
+
+
+def open_store(location: str | Path, create: bool = True) -> Store:
+    """Open (and create or migrate) the database at `location`."""
+    path = _sqlite_path(str(location))
+    if not create and not path.exists():
+        raise UsageError(f"no findings database at {path}; run `harness triage LOGS` first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE).
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise HarnessError(f"{path}: cannot open the findings database: {exc}") from exc
+    version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise HarnessError(f"{path}: database schema {version} is newer than this harness")
+    return Store(conn, str(path))

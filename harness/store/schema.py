@@ -1,0 +1,83 @@
+"""The SQLite schema and its migrations.
+
+Each migration is a list of statements run in one transaction; the
+`schema_version` table records how far a database has come. Add a
+migration at the end, never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: runs, logs, reports, findings and their lifecycle events.
+    (
+        """CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,            -- 'run' (harness run) or 'triage' (an ingestion)
+            commit_sha TEXT, branch TEXT, dirty INTEGER NOT NULL DEFAULT 0,
+            started TEXT NOT NULL, profile TEXT, compiler TEXT)""",
+        """CREATE TABLE logs (
+            key TEXT PRIMARY KEY,          -- run:<run_id>/job:<n>/<relpath> or sha256:<hex>
+            path TEXT NOT NULL, size INTEGER NOT NULL,
+            run_id TEXT REFERENCES runs(id), job INTEGER, input TEXT,
+            commit_sha TEXT, dirty INTEGER NOT NULL DEFAULT 0,
+            ingestion TEXT NOT NULL REFERENCES runs(id))""",
+        # Stacks are stored once per distinct content (pcs left out: they move
+        # with ASLR while the frames stay), so thousands of reports of one bug
+        # cost one row.
+        "CREATE TABLE stacks (hash TEXT PRIMARY KEY, json TEXT NOT NULL)",
+        """CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            log_key TEXT NOT NULL REFERENCES logs(key),
+            offset INTEGER NOT NULL, length INTEGER NOT NULL, pid INTEGER,
+            tool TEXT NOT NULL, kind TEXT NOT NULL, access TEXT, access_size INTEGER,
+            address TEXT, truncated INTEGER NOT NULL DEFAULT 0, leak TEXT,
+            headline TEXT NOT NULL DEFAULT '', stacks_hash TEXT REFERENCES stacks(hash),
+            finding_id TEXT NOT NULL)""",
+        "CREATE INDEX reports_by_finding ON reports(finding_id)",
+        "CREATE INDEX reports_by_log ON reports(log_key)",
+        """CREATE TABLE findings (
+            id TEXT PRIMARY KEY, signature_version INTEGER NOT NULL,
+            kind TEXT NOT NULL, access TEXT, access_size INTEGER, leak TEXT,
+            title TEXT NOT NULL, severity TEXT NOT NULL, security INTEGER NOT NULL,
+            tools TEXT NOT NULL, frames TEXT NOT NULL, bug_key TEXT,
+            status TEXT NOT NULL, muted INTEGER NOT NULL DEFAULT 0,
+            first_commit TEXT, first_time TEXT NOT NULL,
+            last_commit TEXT, last_time TEXT NOT NULL)""",
+        "CREATE INDEX findings_by_bug ON findings(bug_key)",
+        """CREATE TABLE finding_events (
+            id INTEGER PRIMARY KEY, finding_id TEXT NOT NULL,
+            ingestion TEXT, commit_sha TEXT, time TEXT NOT NULL,
+            old_status TEXT, new_status TEXT NOT NULL, note TEXT)""",
+        "CREATE INDEX events_by_finding ON finding_events(finding_id)",
+        # Lets a second triage of an unchanged corpus skip reading files.
+        """CREATE TABLE stat_cache (
+            path TEXT PRIMARY KEY, size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL, log_key TEXT NOT NULL)""",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to SCHEMA_VERSION; returns the version found before."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = current_version(conn)
+        for number in range(found + 1, SCHEMA_VERSION + 1):
+            for statement in MIGRATIONS[number - 1]:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return found

@@ -1,0 +1,81 @@
+"""Clustering: reports sharing a signature become one Finding, ranked.
+
+Nothing here depends on the order the reports arrive in: reports are
+sorted by their place in the logs before the representative is picked, and
+findings are ranked by severity, then count, then id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from harness.model import Finding, Report
+from harness.triage.severity import SEVERITY_ORDER, rate
+from harness.triage.signature import DEFAULT_DEPTH, Signature, content_key, signature
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """A finding and the bug it belongs to (the second level of grouping)."""
+
+    finding: Finding
+    bug_key: str
+
+
+def report_order(report: Report) -> tuple[str, int, str]:
+    return (report.source.log, report.source.offset, report.tool)
+
+
+def cluster(
+    reports: Iterable[Report], ignore: Sequence[str] = (), depth: int = DEFAULT_DEPTH
+) -> tuple[Cluster, ...]:
+    """Group reports by signature and rank the findings."""
+    reports = list(reports)  # alive throughout: the id() look-up below relies on it
+    groups: dict[str, list[tuple[Report, Signature]]] = defaultdict(list)
+    # The same bug recurs across thousands of logs with only pcs and addresses
+    # changed: compute each distinct signature once.
+    memo: dict[tuple[object, ...], Signature] = {}
+    # Reports read back from the store share one stacks tuple per distinct
+    # content: a cheaper first look-up (the reports keep the tuples alive).
+    by_stacks: dict[tuple[int, str, str | None, object], Signature] = {}
+    for report in reports:
+        quick = (id(report.stacks), report.kind, report.access, report.details.get("leak"))
+        sig = by_stacks.get(quick)
+        if sig is None:
+            key = content_key(report)
+            sig = memo.get(key)
+            if sig is None:
+                sig = memo[key] = signature(report, ignore, depth)
+            by_stacks[quick] = sig
+        groups[sig.id].append((report, sig))
+    clusters = [_build(members) for members in groups.values()]
+    return tuple(sorted(clusters, key=lambda c: rank_key(c.finding)))
+
+
+def rank_key(finding: Finding) -> tuple[int, int, str]:
+    """Severity first, then the most reports, then id for a stable order."""
+    return (SEVERITY_ORDER.get(finding.severity, 9), -len(finding.reports), finding.id)
+
+
+def _build(members: list[tuple[Report, Signature]]) -> Cluster:
+    members.sort(key=lambda member: report_order(member[0]))
+    first, sig = members[0]
+    rating = rate(sig.kind, sig.access)
+    reports = tuple(report for report, _ in members)
+    finding = Finding(
+        id=sig.id,
+        signature_version=sig.version,
+        title=sig.title,
+        kind=sig.kind,
+        access=sig.access,
+        access_size=first.access_size,
+        severity=rating.severity,
+        security=rating.security,
+        tools=tuple(sorted({report.tool for report in reports})),
+        frames=sig.frames,
+        reports=reports,
+        leak=sig.leak,
+    )
+    return Cluster(finding=finding, bug_key=sig.bug_key)

@@ -1,0 +1,359 @@
+"""A report's signature: the one pure function that decides which reports are one finding.
+
+1. The deciding stack: the crash stack; for leaks, the allocation stack.
+2. Frames that say nothing about the bug are dropped (IGNORE_RULES, plus a
+   project's own globs from harness.toml `[triage] ignore_frames`).
+3. The top N frames are kept, keyed by their normalized function name (or
+   module basename + offset when unsymbolized). Never file:line: a line moves
+   whenever unrelated code above it changes, and a finding must keep its
+   identity across commits.
+4. id = sha256(SIGNATURE_VERSION, kind, access, direct/indirect, frame keys)[:12].
+   The tool is not part of it: ASan and memcheck seeing one bug is one finding.
+
+Any change to the rules below changes ids: bump SIGNATURE_VERSION so the
+store re-keys findings made under the old rules (harness.store.rekey).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from harness.model import Frame, Report, SignatureFrame, Stack
+from harness.triage.names import normalize_function
+
+SIGNATURE_VERSION = 1
+DEFAULT_DEPTH = 3
+ID_LENGTH = 12
+TITLE_SEPARATOR = " ‹ "
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreRule:
+    """One group of frames to drop. Globs match the normalized function name,
+    the module's basename, or the source file path."""
+
+    reason: str
+    functions: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+IGNORE_RULES: tuple[IgnoreRule, ...] = (
+    # The sanitizer runtime reports the error; it never is the error. Its
+    # interceptors sit between the program and libc and change name across
+    # runtime versions (__interceptor_x, ___interceptor_x, __asan_x).
+    IgnoreRule(
+        reason="sanitizer runtime and interceptors",
+        functions=(
+            "__asan_*",
+            "__asan::*",
+            "__lsan_*",
+            "__lsan::*",
+            "__ubsan_*",
+            "__ubsan::*",
+            "__msan_*",
+            "__msan::*",
+            "__tsan_*",
+            "__tsan::*",
+            "__interceptor_*",
+            "___interceptor_*",
+            "__sanitizer*",
+            "__sanitizer::*",
+            "__sanitizer_*",
+        ),
+        modules=(
+            "libasan.so*",
+            "liblsan.so*",
+            "libubsan.so*",
+            "libtsan.so*",
+            "libhwasan.so*",
+            "libclang_rt.*",
+        ),
+        files=("*/compiler-rt/*", "*/sanitizer_common/*", "*/libsanitizer/*"),
+    ),
+    # Allocator entry points: every heap bug passes through them, so they
+    # would make every finding look alike. The caller is what matters.
+    IgnoreRule(
+        reason="allocator entry points",
+        functions=(
+            "malloc",
+            "calloc",
+            "realloc",
+            "reallocarray",
+            "free",
+            "cfree",
+            "strdup",
+            "strndup",
+            "aligned_alloc",
+            "posix_memalign",
+            "memalign",
+            "valloc",
+            "pvalloc",
+            "operator new",
+            "operator new[]",
+            "operator delete",
+            "operator delete[]",
+            # unsymbolized-but-mangled operator new/delete of every overload
+            "_Znw*",
+            "_Zna*",
+            "_Zdl*",
+            "_Zda*",
+        ),
+    ),
+    # libc and the C++ runtime: the string and memory functions the bad
+    # pointer was handed to, and the start-up code below main.
+    IgnoreRule(
+        reason="libc and C++ runtime internals",
+        functions=(
+            "memcpy",
+            "memmove",
+            "memset",
+            "memcmp",
+            "memchr",
+            "strcpy",
+            "strncpy",
+            "stpcpy",
+            "strcat",
+            "strncat",
+            "strlen",
+            "strnlen",
+            "strcmp",
+            "strncmp",
+            "strchr",
+            "strrchr",
+            "strstr",
+            "__memcpy_*",
+            "__memmove_*",
+            "__memset_*",
+            "__strlen_*",
+            "__GI_*",
+            "__libc_*",
+            "__libc_start_main",
+            "__libc_start_call_main",
+            "_start",
+            "start_thread",
+            "clone",
+            "clone3",
+            # how an abort or assert reaches the kernel; the caller is the bug
+            "raise",
+            "gsignal",
+            "abort",
+            "__assert_fail",
+            "__assert_fail_base",
+            "__assert_perror_fail",
+            "__stack_chk_fail",
+            "__fortify_fail",
+            "__chk_fail",
+            "std::__*",
+            "__gnu_cxx::*",
+            "__cxxabiv1::*",
+            "__cxa_*",
+        ),
+        modules=(
+            "libc.so*",
+            "libc-*.so",
+            "libstdc++.so*",
+            "libc++.so*",
+            "libc++abi.so*",
+            "libpthread.so*",
+            "libpthread-*.so",
+            "ld-linux*.so*",
+            "libgcc_s.so*",
+        ),
+    ),
+    # Frames with no place of their own: the kernel's vDSO, code the
+    # symbolizer could not attribute, and libFuzzer's driver internals.
+    IgnoreRule(
+        reason="no place in the program",
+        functions=("fuzzer::*",),
+        modules=("[[]vdso[]]", "linux-vdso.so*", "linux-gate.so*", "<unknown module>"),
+    ),
+)
+
+
+def _compile(globs: Sequence[str]) -> re.Pattern[str] | None:
+    if not globs:
+        return None
+    return re.compile("|".join(fnmatch.translate(glob) for glob in globs))
+
+
+@dataclass(frozen=True, slots=True)
+class _Matchers:
+    functions: re.Pattern[str] | None
+    modules: re.Pattern[str] | None
+    files: re.Pattern[str] | None
+
+
+@lru_cache(maxsize=64)
+def _matchers(extra: tuple[str, ...]) -> _Matchers:
+    return _Matchers(
+        functions=_compile([g for rule in IGNORE_RULES for g in rule.functions] + list(extra)),
+        modules=_compile([g for rule in IGNORE_RULES for g in rule.modules]),
+        files=_compile([g for rule in IGNORE_RULES for g in rule.files]),
+    )
+
+
+# --- frames and signatures -------------------------------------------------
+
+
+def _basename(path: str | None) -> str | None:
+    if not path:
+        return None
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def frame_key(frame: Frame) -> str:
+    """The normalized name; module basename + offset without a symbol; never file:line."""
+    if frame.function:
+        name = normalize_function(frame.function)
+        if name:
+            return name
+    module = _basename(frame.module)
+    if module and frame.module_offset is not None:
+        return f"{module}+{frame.module_offset:#x}"
+    return module or "<unknown>"
+
+
+def is_ignored(frame: Frame, extra: tuple[str, ...] = ()) -> bool:
+    """True when the frame belongs to the runtime, the allocator or libc (or `extra`)."""
+    return _is_ignored(frame.function, frame.module, frame.file, extra)
+
+
+@lru_cache(maxsize=65536)
+def _is_ignored(
+    function: str | None, module: str | None, file: str | None, extra: tuple[str, ...]
+) -> bool:
+    match = _matchers(extra)
+    if function and match.functions:
+        name = normalize_function(function)
+        if name and (match.functions.match(name) or match.functions.match(function)):
+            return True
+    # Some runtimes print the module where the function should be (`in libc.so.6`).
+    if function and match.modules and match.modules.match(_basename(function) or ""):
+        return True
+    base = _basename(module)
+    if base and match.modules and match.modules.match(base):
+        return True
+    return bool(file and match.files and match.files.match(file.replace("\\", "/")))
+
+
+def deciding_stack(report: Report) -> Stack | None:
+    """The crash stack; for leaks, the allocation stack."""
+    if report.kind == "leak":
+        return report.stack("alloc") or report.stack("crash")
+    return report.stack("crash") or (report.stacks[0] if report.stacks else None)
+
+
+def leak_kind(report: Report) -> str | None:
+    """`direct` or `indirect` for leaks, else None."""
+    if report.kind != "leak":
+        return None
+    value = report.details.get("leak") or report.details.get("leak_kind")
+    return str(value) if value else "direct"
+
+
+def signature_frames(
+    stack: Stack | None, ignore: tuple[str, ...] = (), depth: int = DEFAULT_DEPTH
+) -> tuple[SignatureFrame, ...]:
+    """The top `depth` frames that say something about the bug.
+
+    When every frame is ignored (a crash inside malloc itself), the raw top
+    frames are kept rather than leaving the signature without a place.
+    """
+    if stack is None:
+        return ()
+    kept = [frame for frame in stack.frames if not is_ignored(frame, ignore)]
+    chosen = (kept or list(stack.frames))[:depth]
+    return tuple(
+        SignatureFrame(
+            key=frame_key(frame),
+            function=frame.function,
+            file=frame.file,
+            line=frame.line,
+            module=frame.module,
+        )
+        for frame in chosen
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    id: str
+    version: int
+    kind: str
+    access: str | None
+    leak: str | None
+    frames: tuple[SignatureFrame, ...]
+    title: str
+    bug_key: str
+
+
+def _digest(parts: Sequence[str]) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:ID_LENGTH]
+
+
+def make_title(
+    kind: str, access: str | None, leak: str | None, frames: Sequence[SignatureFrame]
+) -> str:
+    """`heap-buffer-overflow WRITE in f ‹ g ‹ main`; `leak (direct) in f ‹ main`."""
+    head = f"{kind} ({leak})" if leak else kind
+    if access:
+        head = f"{head} {access}"
+    if not frames:
+        return head
+    return f"{head} in {TITLE_SEPARATOR.join(frame.key for frame in frames)}"
+
+
+def bug_key(report: Report, ignore: tuple[str, ...] = ()) -> str:
+    """The second level: findings sharing the crash site and, for heap errors,
+    the allocation or free site (the buggy buffer) are one bug."""
+    crash = signature_frames(deciding_stack(report), ignore, depth=1)
+    site = report.stack("free") if report.kind == "double-free" else report.stack("alloc")
+    if report.kind == "leak":
+        site = None
+    buffer = signature_frames(site, ignore, depth=1)
+    parts = ["bug", str(SIGNATURE_VERSION), crash[0].key if crash else ""]
+    return _digest(parts + [buffer[0].key if buffer else ""])
+
+
+def _stack_content(stack: Stack | None) -> tuple[object, ...] | None:
+    if stack is None:
+        return None
+    return tuple((f.function, f.file, f.line, f.module, f.module_offset) for f in stack.frames)
+
+
+def content_key(report: Report) -> tuple[object, ...]:
+    """Everything `signature` reads of a report (pcs and addresses left out): two
+    reports with equal keys have equal signatures, so callers may memoize on it."""
+    return (
+        report.kind,
+        report.access,
+        leak_kind(report),
+        _stack_content(deciding_stack(report)),
+        _stack_content(report.stack("alloc")),
+        _stack_content(report.stack("free")),
+    )
+
+
+def signature(report: Report, ignore: Sequence[str] = (), depth: int = DEFAULT_DEPTH) -> Signature:
+    """The report's signature under the current rules (SIGNATURE_VERSION)."""
+    extra = tuple(ignore)
+    frames = signature_frames(deciding_stack(report), extra, depth)
+    leak = leak_kind(report)
+    access = report.access if report.kind != "leak" else None
+    parts = [str(SIGNATURE_VERSION), report.kind, access or "", leak or ""]
+    return Signature(
+        id=_digest(parts + [frame.key for frame in frames]),
+        version=SIGNATURE_VERSION,
+        kind=report.kind,
+        access=access,
+        leak=leak,
+        frames=frames,
+        title=make_title(report.kind, access, leak, frames),
+        bug_key=bug_key(report, extra),
+    )

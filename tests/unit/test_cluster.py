@@ -1,0 +1,61 @@
+"""Clustering: one finding per signature, order-independent, ranked."""
+
+from __future__ import annotations
+
+import itertools
+
+from harness.triage.cluster import cluster
+from tests.unit.reportbuilders import leak_report, report
+
+
+def _reports():
+    return [
+        # the same overflow reached by two inputs through the same path
+        report(log="logs/b.log", offset=0),
+        report(log="logs/a.log", offset=10, tool="memcheck"),
+        # a different bug in the same function
+        report(kind="heap-use-after-free", access="READ", log="logs/c.log"),
+        leak_report(log="logs/d.log"),
+        leak_report(log="logs/d.log", offset=500),
+        leak_report(log="logs/e.log"),
+        report(kind="heap-buffer-overflow", access="READ", crash=("scan", "main"), log="f.log"),
+    ]
+
+
+def test_same_path_is_one_finding_different_bugs_are_not() -> None:
+    clusters = cluster(_reports())
+    by_title = {c.finding.title: c.finding for c in clusters}
+    overflow = by_title["heap-buffer-overflow WRITE in parse_header ‹ read_file ‹ main"]
+    assert len(overflow.reports) == 2
+    assert overflow.tools == ("asan", "memcheck")
+    assert len(clusters) == 4
+
+
+def test_result_does_not_depend_on_input_order() -> None:
+    reports = _reports()
+    expected = cluster(reports)
+    for perm in itertools.islice(itertools.permutations(reports), 0, 200, 7):
+        assert cluster(list(perm)) == expected
+
+
+def test_reports_are_sorted_by_place_in_logs() -> None:
+    overflow = next(
+        c.finding for c in cluster(_reports()) if c.finding.kind == "heap-buffer-overflow"
+    )
+    assert [r.source.log for r in overflow.reports] == ["logs/a.log", "logs/b.log"]
+
+
+def test_ranking_severity_then_count_then_id() -> None:
+    findings = [c.finding for c in cluster(_reports())]
+    assert [f.severity for f in findings] == ["high", "high", "medium", "low"]
+    highs = findings[:2]
+    # the overflow WRITE (2 reports) before the use-after-free (1 report)
+    assert [len(f.reports) for f in highs] == [2, 1]
+    assert findings[3].kind == "leak" and len(findings[3].reports) == 3
+
+
+def test_equal_rank_is_broken_by_id() -> None:
+    a = report(crash=("alpha", "main"), log="1")
+    b = report(crash=("beta", "main"), log="2")
+    ids = [c.finding.id for c in cluster([a, b])]
+    assert ids == sorted(ids)

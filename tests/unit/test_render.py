@@ -1,0 +1,114 @@
+"""Rendering: the JSON contract, the table and the Markdown, from a hand-built result."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+
+from harness.model import Commit, Unparsed
+from harness.pipeline import LogInfo, Stats, TriageResult
+from harness.render import Format, markdown, table
+from harness.render import json as json_render
+from harness.triage.cluster import cluster
+from tests.unit.reportbuilders import leak_report, report
+
+SHA = "a" * 40
+
+
+def _result(status: str | None = "new") -> TriageResult:
+    reports = [
+        report(log="logs/r/job-0001/asan.1", offset=0),
+        report(log="crash.log", offset=120),
+        leak_report(log="crash.log", offset=900),
+    ]
+    clusters = cluster(reports)
+    findings = tuple(replace(c.finding, status=status) for c in clusters)
+    logs = {
+        "logs/r/job-0001/asan.1": LogInfo(
+            "logs/r/job-0001/asan.1", "run:r/job:1/x", "in/1", "r", 1, SHA
+        ),
+        "crash.log": LogInfo("crash.log", "sha256:00", None, None, None, SHA),
+    }
+    return TriageResult(
+        findings=findings,
+        unparsed=(Unparsed("bad.log", 7, "header without a stack"),),
+        stats=Stats(logs=3, reports=3, findings=2, bytes=4096, seconds=0.01),
+        commit=Commit(SHA, "main", False),
+        logs=logs,
+        bugs={c.finding.id: c.bug_key for c in clusters},
+        stored=status is not None,
+    )
+
+
+def test_json_follows_the_contract() -> None:
+    doc = json_render.build(_result())
+    assert doc["schema"] == "harness.triage/1"
+    assert doc["commit"] == SHA
+    assert set(doc) >= {"schema", "commit", "findings", "unparsed", "stats"}
+    assert doc["stats"] == {"logs": 3, "reports": 3, "findings": 2, "bytes": 4096, "seconds": 0.01}
+    assert doc["unparsed"] == [{"log": "bad.log", "reason": "header without a stack"}]
+    first = doc["findings"][0]
+    required = {"id", "title", "tools", "kind", "access", "access_size", "severity", "security"}
+    assert set(first) >= required | {"frames", "status", "count", "reports"}
+    assert first["title"] == "heap-buffer-overflow WRITE in parse_header ‹ read_file ‹ main"
+    assert first["tools"] == ["asan"] and first["access_size"] == 1
+    assert (first["severity"], first["security"], first["status"], first["count"]) == (
+        "high",
+        True,
+        "new",
+        2,
+    )
+    assert first["frames"][0] == {
+        "function": "parse_header",
+        "key": "parse_header",
+        "file": "src/x.c",
+        "line": 10,
+        "module": None,
+    }
+    rep = first["reports"][1]
+    assert set(rep) >= {"log", "offset", "pid", "address", "truncated", "input"}
+    assert (rep["log"], rep["input"], rep["pid"], rep["truncated"]) == (
+        "logs/r/job-0001/asan.1",
+        "in/1",
+        42,
+        False,
+    )
+    assert first["reports"][0]["input"] is None
+
+
+def test_json_status_is_null_without_store() -> None:
+    out = io.StringIO()
+    Format.JSON.render(_result(status=None), out)
+    doc = json.loads(out.getvalue())
+    assert [f["status"] for f in doc["findings"]] == [None, None]
+
+
+def test_table_rows_in_rank_order() -> None:
+    view = table.build(_result())
+    assert [row[1] for row in view.rows] == ["high", "low"]
+    assert view.rows[0][4].startswith("heap-buffer-overflow WRITE in parse_header")
+    assert view.rows[0][5:] == ("2", "new")
+    out = io.StringIO()
+    table.write(view, out)
+    text = out.getvalue()
+    for header in table.HEADERS:
+        assert header in text.splitlines()[0]
+    assert "unparsed: bad.log: header without a stack" in text
+
+
+def test_markdown_escapes_log_text() -> None:
+    result = _result()
+    evil = replace(result.findings[0], title="x <script>alert(1)</script> | y")
+    view = markdown.build(replace(result, findings=(evil,)))
+    text = "\n".join(view.lines)
+    assert "<script>" not in text
+    assert "\\<script\\>" in text
+    assert "\\|" in text
+
+
+def test_format_enum_covers_every_choice() -> None:
+    for fmt in Format:
+        out = io.StringIO()
+        fmt.render(_result(), out)
+        assert out.getvalue().strip()
