@@ -30,6 +30,9 @@ SIGNATURE_VERSION = 1
 DEFAULT_DEPTH = 3
 ID_LENGTH = 12
 TITLE_SEPARATOR = " ‹ "
+# A function seen this often in the top frames of a stack overflow is recursing.
+RECURSION_WINDOW = 64
+RECURSION_MIN_REPEATS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,18 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
             "libhwasan.so*",
             "libclang_rt.*",
         ),
-        files=("*/compiler-rt/*", "*/sanitizer_common/*", "*/libsanitizer/*"),
+        # clang's static runtime names its object files where the source would be
+        files=(
+            "*/compiler-rt/*",
+            "*/sanitizer_common/*",
+            "*/libsanitizer/*",
+            "asan_*.cpp.o",
+            "sanitizer_*.cpp.o",
+            "lsan_*.cpp.o",
+            "ubsan_*.cpp.o",
+            "msan_*.cpp.o",
+            "tsan_*.cpp.o",
+        ),
     ),
     # Allocator entry points: every heap bug passes through them, so they
     # would make every finding look alike. The caller is what matters.
@@ -257,10 +271,32 @@ def leak_kind(report: Report) -> str | None:
     return str(value) if value else "direct"
 
 
+def recursion_cycle(frames: Sequence[Frame]) -> list[Frame]:
+    """The functions of a runaway recursion, one frame each, in name order.
+
+    A stack overflow faults in whichever frame runs out of stack first (the
+    recursive function, a helper it calls, or printf's interceptor), which
+    varies between compilers and inputs; the cycle of functions that keep
+    calling each other does not. Empty when no function repeats enough.
+    """
+    counts: dict[str, int] = {}
+    first: dict[str, Frame] = {}
+    for frame in frames[:RECURSION_WINDOW]:
+        key = frame_key(frame)
+        counts[key] = counts.get(key, 0) + 1
+        first.setdefault(key, frame)
+    cycle = sorted(key for key, count in counts.items() if count >= RECURSION_MIN_REPEATS)
+    return [first[key] for key in cycle]
+
+
 def signature_frames(
-    stack: Stack | None, ignore: tuple[str, ...] = (), depth: int = DEFAULT_DEPTH
+    stack: Stack | None,
+    ignore: tuple[str, ...] = (),
+    depth: int = DEFAULT_DEPTH,
+    recursive: bool = False,
 ) -> tuple[SignatureFrame, ...]:
-    """The top `depth` frames that say something about the bug.
+    """The top `depth` frames that say something about the bug; for a stack
+    overflow (`recursive`), the recursion cycle instead (see recursion_cycle).
 
     When every frame is ignored (a crash inside malloc itself), the raw top
     frames are kept rather than leaving the signature without a place.
@@ -269,6 +305,8 @@ def signature_frames(
         return ()
     kept = [frame for frame in stack.frames if not is_ignored(frame, ignore)]
     chosen = (kept or list(stack.frames))[:depth]
+    if recursive:
+        chosen = recursion_cycle(kept)[:depth] or chosen
     return tuple(
         SignatureFrame(
             key=frame_key(frame),
@@ -312,7 +350,7 @@ def make_title(
 def bug_key(report: Report, ignore: tuple[str, ...] = ()) -> str:
     """The second level: findings sharing the crash site and, for heap errors,
     the allocation or free site (the buggy buffer) are one bug."""
-    crash = signature_frames(deciding_stack(report), ignore, depth=1)
+    crash = signature_frames(deciding_stack(report), ignore, 1, report.kind == "stack-overflow")
     site = report.stack("free") if report.kind == "double-free" else report.stack("alloc")
     if report.kind == "leak":
         site = None
@@ -343,7 +381,8 @@ def content_key(report: Report) -> tuple[object, ...]:
 def signature(report: Report, ignore: Sequence[str] = (), depth: int = DEFAULT_DEPTH) -> Signature:
     """The report's signature under the current rules (SIGNATURE_VERSION)."""
     extra = tuple(ignore)
-    frames = signature_frames(deciding_stack(report), extra, depth)
+    recursive = report.kind == "stack-overflow"
+    frames = signature_frames(deciding_stack(report), extra, depth, recursive)
     leak = leak_kind(report)
     access = report.access if report.kind != "leak" else None
     parts = [str(SIGNATURE_VERSION), report.kind, access or "", leak or ""]

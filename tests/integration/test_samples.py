@@ -143,3 +143,55 @@ def test_two_caller_targets_reach_the_bug_from_two_functions(
 
     assert None not in callers
     assert len(callers) == 2, f"{sample_run.cc} {truth.target}: callers {callers}"
+
+
+@pytest.fixture(scope="session")
+def sample_triage(sample_run: SampleRun) -> dict:
+    """`harness triage --format json` over the run folder, into a fresh store."""
+    out = sample_run.root / "triage.json"
+    argv = ["-C", str(sample_run.root), "triage", str(sample_run.run_dir)]
+    assert main([*argv, "--format", "json", "-o", str(out)]) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _findings_of(triage: dict, target: str) -> list[dict]:
+    prefix = f"samples/{target}/inputs/"
+    return [
+        finding
+        for finding in triage["findings"]
+        if any((report["input"] or "").startswith(prefix) for report in finding["reports"])
+    ]
+
+
+@pytest.mark.parametrize("truth", TRUTH, ids=_target_id)
+def test_triage_makes_exactly_the_expected_findings(sample_triage: dict, truth: SampleTruth):
+    findings = _findings_of(sample_triage, truth.target)
+    summary = [(f["kind"], f["access"], f["title"]) for f in findings]
+
+    assert len(findings) == truth.expected_count, summary
+    for finding in findings:
+        assert finding["kind"] == truth.kind, summary
+        assert finding["status"] == "new"
+        if truth.access:
+            assert finding["access"] == truth.access, summary
+        if truth.kind != "stack-overflow":
+            keys = [frame["key"] for frame in finding["frames"]]
+            assert truth.root_function in keys, (truth.root_function, keys)
+    if truth.kind == "leak":
+        expected = {"direct", "indirect"} if "indirect" in truth.expected_findings else {"direct"}
+        assert {f["leak"] for f in findings} == expected
+
+
+def test_no_finding_mixes_two_targets(sample_triage: dict):
+    for finding in sample_triage["findings"]:
+        targets = {(r["input"] or "").split("/")[1] for r in finding["reports"]}
+        assert len(targets) == 1, (finding["title"], targets)
+
+
+def test_benign_inputs_make_no_finding(sample_triage: dict):
+    benign = {
+        f"samples/{truth.target}/inputs/{name}" for truth in TRUTH for name in _benign_inputs(truth)
+    }
+    inputs = {r["input"] for finding in sample_triage["findings"] for r in finding["reports"]}
+
+    assert not inputs & benign

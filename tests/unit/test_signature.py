@@ -177,3 +177,27 @@ def test_abort_path_and_module_printed_as_function_are_ignored() -> None:
         crash=("gsignal", "abort", "libc.so.6", "__assert_fail", "LLVMFuzzerTestOneInput", "main"),
     )
     assert [f.key for f in signature(rep).frames] == ["LLVMFuzzerTestOneInput", "main"]
+
+
+def test_a_stack_overflow_is_keyed_by_its_recursion_cycle_wherever_it_faults():
+    from harness.model import Frame, Source, Stack
+    from harness.model import Report as R
+    from harness.triage.signature import signature
+
+    def overflow(top: list[str]) -> R:
+        names = top + ["print_list"] * 40 + ["main"]
+        frames = tuple(Frame(index=i, function=name) for i, name in enumerate(names))
+        return R(
+            "asan",
+            "stack-overflow",
+            Source("x.log", 0, 1),
+            "stack-overflow",
+            stacks=(Stack("crash", frames),),
+        )
+
+    in_recursion = signature(overflow(["print_list"]))
+    in_printf = signature(overflow(["printf_common", "printf"]))
+    in_helper = signature(overflow(["read_atom"]))
+
+    assert in_recursion.id == in_printf.id == in_helper.id
+    assert in_recursion.title == "stack-overflow in print_list"
