@@ -46,17 +46,20 @@ def run(
     check: bool = True,
     capture: bool = True,
     what: str | None = None,
+    stdin: Path | None = None,
 ) -> Completed:
-    """Run a program to completion. Raises ToolError (carrying stderr) when it
-    cannot be started, times out, or (with check) exits non-zero."""
+    """Run a program to completion, its standard input read from the file `stdin`
+    (else empty). Raises ToolError (carrying stderr) when it cannot be started,
+    times out, or (with check) exits non-zero."""
     label = what or Path(argv[0]).name
+    source = open(stdin, "rb") if stdin is not None else None
     try:
         done = subprocess.run(
             list(argv),
             env=dict(env) if env is not None else None,
             cwd=cwd,
             timeout=timeout,
-            stdin=subprocess.DEVNULL,
+            stdin=source if source is not None else subprocess.DEVNULL,
             capture_output=capture,
             text=True,
             errors="replace",
@@ -65,6 +68,9 @@ def run(
         raise ToolError(f"{label}: '{argv[0]}' not found; install it or put it on PATH") from None
     except subprocess.TimeoutExpired as exc:
         raise ToolError(f"{label} did not finish within {timeout:g}s", _text(exc.stderr)) from None
+    finally:
+        if source is not None:
+            source.close()
     result = Completed(tuple(argv), done.returncode, done.stdout or "", done.stderr or "")
     if check and done.returncode != 0:
         raise ToolError(f"{label} failed with exit code {done.returncode}", result.stderr)

@@ -5,6 +5,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from harness.commands import build, history, run, show, triage
+from harness.commands import build, cost, history, profile, run, show, triage
 
-COMMANDS: tuple[ModuleType, ...] = (build, run, triage, show, history)
+COMMANDS: tuple[ModuleType, ...] = (build, run, triage, show, history, profile, cost)

@@ -40,7 +40,7 @@ static int print_list(struct reader *r, int depth)
         strcpy(label, "list");
     else
         read_atom(r, label, sizeof label);
-    printf("%*s(%s\n", depth * 2, "", label);
+    printf("%*s(%s\n", depth < 32 ? depth * 2 : 64, "", label);
     for (;;) {
         skip_space(r);
         char c = r->text[r->pos];
@@ -54,7 +54,7 @@ static int print_list(struct reader *r, int depth)
         } else {
             char atom[64];
             read_atom(r, atom, sizeof atom);
-            printf("%*s%s\n", depth * 2 + 2, "", atom);
+            printf("%*s%s\n", depth < 32 ? depth * 2 + 2 : 66, "", atom);
             atoms++;
         }
     }
