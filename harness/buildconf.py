@@ -14,6 +14,7 @@ signatures in `build/<cc>-<profile>/.sconsign.dblite`, never in the root.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -21,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from harness import toolchain
-from harness.config import Config, Target
+from harness import interpreters, toolchain
+from harness.config import PROGRAM, PYTHON_EXTENSION, Config, Target
 from harness.errors import HarnessError, UsageError
 from harness.profiles import Profile
 from harness.toolchain import Compiler
@@ -43,15 +44,25 @@ class TargetPlan:
     binary: str
     cflags: tuple[str, ...]
     ldflags: tuple[str, ...]
+    kind: str = PROGRAM
+    # python-extension only: the interpreter it is built for (its real executable).
+    interpreter: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        entry: dict[str, Any] = {
             "binary": self.binary,
             "language": self.language,
             "sources": list(self.sources),
             "cflags": list(self.cflags),
             "ldflags": list(self.ldflags),
         }
+        if self.kind != PROGRAM:
+            entry |= {"kind": self.kind, "interpreter": self.interpreter}
+        return entry
+
+    @property
+    def is_python_extension(self) -> bool:
+        return self.kind == PYTHON_EXTENSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,17 +108,50 @@ def make_plan(
     for target in targets:
         if target.language == "c++":
             compiler.require_cxx(target.name)
+        plan = TargetPlan(
+            name=target.name,
+            language=target.language,
+            sources=target.sources,
+            binary=f"{variant}/{target.name}",
+            cflags=(*cflags, target.optimization, *target.cflags),
+            ldflags=(*shared, *target.ldflags),
+        )
         plans.append(
-            TargetPlan(
-                name=target.name,
-                language=target.language,
-                sources=target.sources,
-                binary=f"{variant}/{target.name}",
-                cflags=(*cflags, target.optimization, *target.cflags),
-                ldflags=(*shared, *target.ldflags),
-            )
+            extension_plan(plan, target, compiler, shared) if target.is_python_extension else plan
         )
     return BuildPlan(variant, compiler, profile.name, cflags, shared, tuple(plans))
+
+
+def extension_path(variant: str, target: str, module: str, ext_suffix: str) -> str:
+    """`build/gcc-asan/<target>/<module><EXT_SUFFIX>`: a folder per target, so the
+    interpreter imports the module by its own name from there (PYTHONPATH)."""
+    return f"{variant}/{target}/{module}{ext_suffix}"
+
+
+def extension_plan(
+    plan: TargetPlan, target: Target, compiler: Compiler, shared: tuple[str, ...]
+) -> TargetPlan:
+    """A program's plan turned into a CPython extension module's: position-independent
+    code, the interpreter's headers, a shared library named as the interpreter
+    imports it. The sanitizer runtime is not linked into the module: the
+    interpreter gets it preloaded, and one process must hold exactly one copy.
+    clang leaves it out of shared libraries unless told -shared-libasan (which
+    makes the module name the shared runtime); gcc links libasan dynamically anyway."""
+    interpreter = interpreters.describe(target.interpreter or "python3")
+    variant = plan.binary.rsplit("/", 1)[0]
+    ldflags = list(plan.ldflags)
+    if compiler.cc == "clang" and any(flag.startswith("-fsanitize=address") for flag in shared):
+        ldflags.insert(0, "-shared-libasan")
+    return dataclasses.replace(
+        plan,
+        binary=extension_path(
+            variant, target.name, target.module or target.name, interpreter.ext_suffix
+        ),
+        cflags=(*plan.cflags, "-fPIC", f"-I{interpreter.include}"),
+        ldflags=tuple(ldflags),
+        kind=PYTHON_EXTENSION,
+        interpreter=interpreter.executable,
+    )
 
 
 def plan_from_json(data: dict[str, Any]) -> BuildPlan:
@@ -121,6 +165,8 @@ def plan_from_json(data: dict[str, Any]) -> BuildPlan:
             binary=entry["binary"],
             cflags=tuple(entry["cflags"]),
             ldflags=tuple(entry["ldflags"]),
+            kind=entry.get("kind", PROGRAM),
+            interpreter=entry.get("interpreter"),
         )
         for name, entry in data["targets"].items()
     )
@@ -168,14 +214,23 @@ def declare(plan: BuildPlan, root: Path) -> list[Any]:
     )
     programs = []
     for target in plan.targets:
+        compile_one = env.SharedObject if target.is_python_extension else env.Object
         objects = [
-            env.Object(
+            compile_one(
                 object_path(plan.variant, target.name, source), source, CCFLAGS=target.cflags
             )
             for source in target.sources
         ]
         link, paths, libs = split_ldflags(target.ldflags)
-        program = env.Program(target.binary, objects, LINKFLAGS=link, LIBPATH=paths, LIBS=libs)
+        linked = dict(LINKFLAGS=link, LIBPATH=paths, LIBS=libs)
+        if target.is_python_extension:
+            # The file name is whole already (module + EXT_SUFFIX): no lib prefix, no .so added.
+            suffix = "." + target.binary.rsplit("/", 1)[-1].split(".", 1)[1]
+            program = env.SharedLibrary(
+                target.binary, objects, SHLIBPREFIX="", SHLIBSUFFIX=suffix, **linked
+            )
+        else:
+            program = env.Program(target.binary, objects, **linked)
         env.Alias(target.name, program)
         programs.extend(program)
     return programs

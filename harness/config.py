@@ -19,6 +19,12 @@ from harness.errors import ConfigError
 CONFIG_NAME = "harness.toml"
 LANGUAGES = ("c", "c++")
 INPUT_MODES = ("path", "stdin")
+# What a target's sources become: a program, or a CPython extension module run
+# through its interpreter (`<interpreter> <script> <args>`).
+PROGRAM = "program"
+PYTHON_EXTENSION = "python-extension"
+KINDS = (PROGRAM, PYTHON_EXTENSION)
+DEFAULT_INTERPRETER = "python3"
 DEFAULT_OPTIMIZATION = "-O1"
 DEFAULT_TIMEOUT = 10.0
 
@@ -39,10 +45,18 @@ class Target:
     args: tuple[str, ...] = ("{input}",)
     timeout: float = DEFAULT_TIMEOUT
     env: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    kind: str = PROGRAM
+    module: str | None = None
+    interpreter: str | None = None
+    script: str | None = None
 
     @property
     def built_by_harness(self) -> bool:
         return bool(self.sources)
+
+    @property
+    def is_python_extension(self) -> bool:
+        return self.kind == PYTHON_EXTENSION
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +103,13 @@ TARGET_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "args": _STR_LIST,
     "timeout": _NUMBER,
     "env": _STR_TABLE,
+    "kind": _STR,
+    "module": _STR,
+    "interpreter": _STR,
+    "script": _STR,
 }
+# Keys that only a python-extension target may set.
+EXTENSION_KEYS = ("module", "interpreter", "script")
 TOP_KEYS = ("project", "triage", "target")
 
 
@@ -267,6 +287,9 @@ class _Reader:
             raise self.fail(
                 f"{where}: inputs folder '{inputs}' does not exist", self.line_of("inputs", start)
             )
+        kind = raw.get("kind", PROGRAM)
+        self._choice(where, "kind", kind, KINDS, start)
+        extension = self._extension(raw, where, kind, start)
         default_args: tuple[str, ...] = ("{input}",) if mode == "path" else ()
         return Target(
             name=name,
@@ -281,7 +304,48 @@ class _Reader:
             args=tuple(raw.get("args", default_args)),
             timeout=timeout,
             env=dict(raw.get("env", {})),
+            kind=kind,
+            **extension,
         )
+
+    def _extension(self, raw: dict[str, Any], where: str, kind: str, start: int) -> dict[str, Any]:
+        """module, interpreter and script of a python-extension target, checked."""
+        if kind != PYTHON_EXTENSION:
+            for key in EXTENSION_KEYS:
+                if key in raw:
+                    raise self.fail(
+                        f"{where}: '{key}' is for kind = \"{PYTHON_EXTENSION}\" targets only; "
+                        f"add that kind or remove '{key}'",
+                        self.line_of(key, start),
+                    )
+            return {}
+        if not raw.get("sources"):
+            raise self.fail(
+                f"{where}: a {PYTHON_EXTENSION} is built by harness: give its C/C++ 'sources'",
+                start,
+            )
+        module = raw.get("module", raw["name"])
+        if not module.isidentifier():
+            raise self.fail(
+                f"{where}: module name '{module}' is not a Python identifier; "
+                "set 'module' to the name the script imports",
+                self.line_of("module", start) or start,
+            )
+        script = raw.get("script")
+        if script is None:
+            raise self.fail(
+                f"{where}: a {PYTHON_EXTENSION} runs as <interpreter> <script> <args>; "
+                'add script = "path/to/driver.py"',
+                start,
+            )
+        if not (self.root / script).is_file():
+            raise self.fail(
+                f"{where}: 'script': file '{script}' does not exist "
+                f"(paths are relative to {self.root})",
+                self.line_of("script", start),
+            )
+        interpreter = raw.get("interpreter", DEFAULT_INTERPRETER)
+        return {"module": module, "interpreter": interpreter, "script": script}
 
     def _choice(self, where: str, key: str, value: str, allowed: tuple[str, ...], after: int):
         if value not in allowed:

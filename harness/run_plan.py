@@ -12,11 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import runtime_options
+from harness import buildconf, interpreters, run_modes, runtime_options
 from harness.config import Config, Target
 from harness.errors import ConfigError, NotBuiltError, UsageError
-from harness.profiles import Profile, parse_profile
+from harness.interpreters import Interpreter
+from harness.profiles import PLAIN, Profile, parse_profile
 from harness.project import Project
+from harness.run_modes import Mode
 
 DEFAULT_PROFILE = "asan"
 COMPILERS = ("gcc", "clang")
@@ -35,6 +37,9 @@ class PlannedJob:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
+    """The jobs, and what they run under. `profile` is the build's (`plain` for
+    --valgrind and --leaks); `recorded_profile` is what runs.jsonl says."""
+
     root: Path
     profile: Profile
     cc: str
@@ -42,6 +47,27 @@ class Plan:
     targets: tuple[str, ...]
     jobs: tuple[PlannedJob, ...]
     warnings: tuple[str, ...]
+    mode: Mode = run_modes.MODES[run_modes.SANITIZER]
+    # The runtime library to LD_PRELOAD: into every job (--leaks), or into the
+    # interpreters of python-extension targets (sanitizer builds).
+    preload: str | None = None
+    valgrind: str | None = None
+    # target name → the interpreter a python-extension target runs in
+    interpreters: tuple[tuple[str, Interpreter], ...] = ()
+
+    @property
+    def recorded_profile(self) -> str:
+        return self.mode.recorded_profile or self.profile.name
+
+    def interpreter(self, target: str) -> Interpreter | None:
+        return dict(self.interpreters).get(target)
+
+    def preload_for(self, target: Target) -> str | None:
+        """--leaks preloads into every job; a sanitizer run only into interpreters
+        (a sanitizer program carries its runtime already, and a second copy breaks it)."""
+        if self.mode.name == run_modes.LEAKS or target.is_python_extension:
+            return self.preload
+        return None
 
 
 def plan(
@@ -52,21 +78,36 @@ def plan(
     cc: str | None = None,
     repeat: int = 1,
     environ: Mapping[str, str] | None = None,
+    mode: Mode | str = run_modes.SANITIZER,
 ) -> Plan:
     """The jobs for `names` (all targets when empty), numbered from 1.
 
-    Raises UsageError for unknown targets or options, NotBuiltError (naming the
-    build command) when a binary is missing.
+    `mode` is `sanitizer`, `valgrind` or `leaks` (the last two run the plain
+    build; `profile` is then ignored). Raises UsageError for unknown targets or
+    options, NotBuiltError (naming the build command) when a binary is missing,
+    ToolError when Valgrind, a runtime library or an interpreter is missing.
     """
     config = project.require_config()
-    chosen = parse_profile(profile)
+    how = run_modes.MODES[mode] if isinstance(mode, str) else mode
+    chosen = parse_profile(PLAIN if how.uses_plain_build else profile)
     targets = select_targets(config, names)
     if repeat < 1:
         raise UsageError(f"--repeat {repeat}: give a number of runs of 1 or more")
+    valgrind = run_modes.find_valgrind() if how.name == run_modes.VALGRIND else None
     cc_name = choose_cc(project, config, chosen, cc)
     build_dir = project.build_dir / f"{cc_name}-{chosen.name}"
-    binaries = {target.name: binary_path(project.root, build_dir, target) for target in targets}
+    found = {
+        target.name: interpreters.describe(target.interpreter or "python3")
+        for target in targets
+        if target.is_python_extension
+    }
+    binaries = {
+        target.name: binary_path(project.root, build_dir, target, found.get(target.name))
+        for target in targets
+    }
     require_built(project.root, targets, binaries, chosen, cc_name)
+    record = build_record(build_dir)
+    preload = _preload(how, chosen, cc_name, record, bool(found))
     jobs: list[PlannedJob] = []
     for target in targets:
         for input_path in inputs_of(project.root, target):
@@ -81,7 +122,23 @@ def plan(
         targets=tuple(target.name for target in targets),
         jobs=tuple(jobs),
         warnings=option_warnings(chosen, targets, os.environ if environ is None else environ),
+        mode=how,
+        preload=preload,
+        valgrind=valgrind,
+        interpreters=tuple(found.items()),
     )
+
+
+def _preload(
+    mode: Mode, profile: Profile, cc: str, record: Mapping[str, object], extensions: bool
+) -> str | None:
+    compiler_path = record.get("path")
+    path = compiler_path if isinstance(compiler_path, str) else None
+    if mode.name == run_modes.LEAKS:
+        return run_modes.leak_runtime(cc, path)
+    if mode.name == run_modes.SANITIZER and extensions:
+        return run_modes.extension_runtime(cc, path, profile)
+    return None
 
 
 def select_targets(config: Config, names: Sequence[str]) -> tuple[Target, ...]:
@@ -119,7 +176,14 @@ def choose_cc(project: Project, config: Config, profile: Profile, cc: str | None
     return COMPILERS[0]
 
 
-def binary_path(root: Path, build_dir: Path, target: Target) -> Path:
+def binary_path(
+    root: Path, build_dir: Path, target: Target, interpreter: Interpreter | None = None
+) -> Path:
+    """The built program, or for a python-extension the module file its interpreter imports."""
+    if target.is_python_extension and interpreter is not None:
+        module = target.module or target.name
+        name = buildconf.extension_path(build_dir.name, target.name, module, interpreter.ext_suffix)
+        return build_dir.parent / name
     if target.built_by_harness:
         return build_dir / target.name
     return root / str(target.binary)
@@ -174,13 +238,18 @@ def inputs_of(root: Path, target: Target) -> tuple[Path | None, ...]:
     return tuple(path for path in entries if path.is_file() and not path.name.startswith("."))
 
 
-def compiler_of(build_dir: Path, cc: str) -> str:
-    """build.json's "compiler" (like "gcc 12.2.0"); the cc name when it is missing."""
+def build_record(build_dir: Path) -> dict[str, object]:
+    """build.json of a build folder; empty when it is missing or unreadable."""
     try:
         data = json.loads((build_dir / "build.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return cc
-    compiler = data.get("compiler") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def compiler_of(build_dir: Path, cc: str) -> str:
+    """build.json's "compiler" (like "gcc 12.2.0"); the cc name when it is missing."""
+    compiler = build_record(build_dir).get("compiler")
     return compiler if isinstance(compiler, str) and compiler else cc
 
 

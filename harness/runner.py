@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import jobs as jobs_module
-from harness import proc, runtime_options, vcs
+from harness import launch, proc, run_modes, vcs
 from harness.errors import ToolError
 from harness.jobs import Children, Spawn
 from harness.model import Commit, Job
 from harness.project import Project
-from harness.run_plan import Plan, PlannedJob, layers, plan, relative
+from harness.run_plan import Plan, PlannedJob, plan, relative
 
 __all__ = ["DEFAULT_RSS_LIMIT_MB", "RunInterrupted", "RunResult", "plan", "run_jobs", "summarize"]
 
@@ -170,24 +170,19 @@ def _execute(context: _Context, children: Children, planned: PlannedJob) -> Job:
     target = planned.target
     job_dir = context.run_dir / f"job-{planned.number:04d}"
     job_dir.mkdir()
-    runtime = runtime_options.sanitizer_env(
-        context.plan.profile,
-        job_dir,
-        layers(target, context.environ),
-        context.rss_limit_mb,
-        context.symbolizer,
+    settings = launch.Settings(
+        context.environ, context.timeout, context.rss_limit_mb, context.symbolizer
     )
-    env = dict(context.environ) | target.env | runtime.variables
-    argv = jobs_module.command_line(str(planned.binary), target.args, planned.input)
+    how = launch.prepare(context.plan, planned, job_dir, settings)
     spawn = Spawn(
-        argv=argv,
-        env=env,
+        argv=how.argv,
+        env=how.env,
         cwd=context.plan.root,
         job_dir=job_dir,
         stdin=planned.input if target.input == "stdin" else None,
-        timeout=context.timeout or target.timeout,
+        timeout=how.timeout,
         rss_limit_mb=context.rss_limit_mb,
-        log_stem=runtime.log_stem,
+        log_stem=how.log_stem,
     )
     outcome = jobs_module.run_one(spawn, children)
     root = context.plan.root
@@ -195,12 +190,12 @@ def _execute(context: _Context, children: Children, planned: PlannedJob) -> Job:
         run_id=context.run_id,
         job=planned.number,
         target=target.name,
-        profile=context.plan.profile.name,
+        profile=context.plan.recorded_profile,
         compiler=context.plan.compiler,
         input=relative(planned.input, root) if planned.input else None,
         input_sha256=sha256_of(planned.input) if planned.input else None,
         repeat=planned.repeat,
-        argv=(relative(planned.binary, root), *argv[1:]),
+        argv=launch.recorded_argv(how.argv, planned, root),
         exit_code=outcome.exit_code,
         signal=outcome.signal,
         timed_out=outcome.timed_out,
@@ -230,7 +225,7 @@ def summarize(targets: Sequence[str], jobs: Sequence[Job]) -> tuple[TargetSummar
                 jobs=len(mine),
                 crashed=sum(1 for job in mine if crashed(job)),
                 timed_out=sum(1 for job in mine if job.timed_out),
-                with_logs=sum(1 for job in mine if sanitizer_logs(job)),
+                with_logs=sum(1 for job in mine if reported(job)),
             )
         )
     return tuple(rows)
@@ -238,6 +233,14 @@ def summarize(targets: Sequence[str], jobs: Sequence[Job]) -> tuple[TargetSummar
 
 def crashed(job: Job) -> bool:
     return not job.timed_out and (job.signal is not None or bool(job.exit_code))
+
+
+def reported(job: Job) -> bool:
+    """Did the tool report something? memcheck writes its XML log on every run, so
+    there its error exit code says it; a sanitizer writes a log only to report."""
+    if job.profile == run_modes.MEMCHECK_PROFILE:
+        return job.exit_code == run_modes.MEMCHECK_ERROR_EXIT
+    return bool(sanitizer_logs(job))
 
 
 def sanitizer_logs(job: Job) -> tuple[str, ...]:

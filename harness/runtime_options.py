@@ -33,14 +33,15 @@ SEPARATORS = " ,:\n\t\r"
 QUOTES = "'\""
 
 # Options the primary runtime gets, per tool. Why each one:
-#   detect_leaks=1     LSan inside ASan is on by default on Linux only; say it.
+#   detect_leaks=1     LSan inside ASan is on by default on Linux only; say it
+#                      (and for a preloaded LSan runtime, say it too).
 #   halt_on_error=1    one report per crash: the first error is the one to trust.
 #   abort_on_error=0   exit with the sanitizer's exit code instead of SIGABRT
 #                      (and no core dump from the abort).
 #   print_stacktrace=1 UBSan prints no stack by default; signatures need one.
 TOOL_OPTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "asan": (("detect_leaks", "1"), ("halt_on_error", "1"), ("abort_on_error", "0")),
-    "lsan": (),
+    "lsan": (("detect_leaks", "1"),),
     "ubsan": (("print_stacktrace", "1"),),
     "msan": (("halt_on_error", "1"), ("abort_on_error", "0")),
     "tsan": (("abort_on_error", "0"),),
@@ -189,11 +190,14 @@ def sanitizer_env(
     layers: Sequence[Layer],
     rss_limit_mb: int | None = None,
     symbolizer: str | None = None,
+    extra: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RuntimeEnv:
     """The `*_OPTIONS` (and `*_SYMBOLIZER_PATH`) variables for one job.
 
     Logs go to `<job_dir>/<primary tool>.<pid>`. Each layer's options are merged
     over the harness's in order, so a target's `env` wins over the environment.
+    `extra` adds options of the harness's own per tool (`{"lsan": {...}}`);
+    the user's still win over them.
     """
     tools = tools_for(profile)
     if not tools:
@@ -204,6 +208,7 @@ def sanitizer_env(
     for index, tool in enumerate(tools):
         name = variable(tool)
         options = harness_options(tool, index == 0, log_path, rss_limit_mb, symbolizer)
+        options |= (extra or {}).get(tool, {})
         for layer in layers:
             if name not in layer.env:
                 continue

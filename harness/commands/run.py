@@ -8,7 +8,7 @@ from typing import TextIO
 
 from tabulate import tabulate
 
-from harness import runner
+from harness import launch, run_modes, runner
 from harness.commands.base import Loader
 from harness.model import Job
 from harness.run_plan import DEFAULT_PROFILE, plan, relative
@@ -20,8 +20,20 @@ HELP = "run every target on its inputs, sanitizer logs into logs/<run-id>/"
 def prepare_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--profile",
-        default=DEFAULT_PROFILE,
-        help="sanitizer profile the targets were built with (default: %(default)s)",
+        help=f"sanitizer profile the targets were built with (default: {DEFAULT_PROFILE})",
+    )
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument(
+        "--valgrind",
+        action="store_true",
+        help="run the plain build under Valgrind memcheck (XML logs; timeouts "
+        f"x{run_modes.VALGRIND_SLOWDOWN:g}; recorded as profile {run_modes.MEMCHECK_PROFILE})",
+    )
+    modes.add_argument(
+        "--leaks",
+        action="store_true",
+        help="run the plain build with the LeakSanitizer runtime preloaded "
+        f"(recorded as profile {run_modes.LEAKS_PROFILE})",
     )
     parser.add_argument("--cc", help="gcc or clang (default: [project] cc, else what is built)")
     parser.add_argument("-j", "--jobs", type=_positive_int, help="jobs at once (default: cores)")
@@ -43,7 +55,15 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, load: Loader) -> int:
     project = load()
-    chosen = plan(project, args.targets, profile=args.profile, cc=args.cc, repeat=args.repeat)
+    mode = run_modes.choose_mode(args.valgrind, args.leaks, args.profile)
+    chosen = plan(
+        project,
+        args.targets,
+        profile=args.profile or DEFAULT_PROFILE,
+        cc=args.cc,
+        repeat=args.repeat,
+        mode=mode,
+    )
     for warning in chosen.warnings:
         print(f"harness: warning: {warning}", file=sys.stderr)
     progress = _progress_line(sys.stderr) if sys.stderr.isatty() else None
@@ -73,9 +93,11 @@ def run(args: argparse.Namespace, load: Loader) -> int:
     headers = ("target", "jobs", "crashed", "timed out", "with sanitizer logs")
     print(tabulate(rows, headers=headers))
     print(
-        f"\n{_jobs(len(result.jobs))} ({chosen.profile.name}, {chosen.compiler}) in "
+        f"\n{_jobs(len(result.jobs))} ({chosen.recorded_profile}, {chosen.compiler}) in "
         f"{relative(result.run_dir, project.root)}/"
     )
+    for line in launch.notes(chosen):
+        print(line)
     return 0
 
 

@@ -17,11 +17,15 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.config import load as load_config
 from harness.model import Job
 from tests.helpers import clang_works
 from tests.samples_truth import ERROR_MARKERS, REPO, SampleTruth, load_truth
 
-TRUTH = load_truth()
+# Extension modules run under an interpreter and carry a second bug; their
+# own tests are in test_run_modes.py.
+EXTENSIONS = {t.name for t in load_config(REPO / "harness.toml").targets if t.kind != "program"}
+TRUTH = tuple(truth for truth in load_truth() if truth.target not in EXTENSIONS)
 TWO_CALLERS = [truth for truth in TRUTH if "one per caller" in truth.expected_findings]
 FRAME = re.compile(r"#\d+ 0x[0-9a-f]+ in (\S+)")
 
@@ -94,7 +98,7 @@ def test_every_target_is_built_and_every_input_run_once(sample_run: SampleRun):
         for truth in TRUTH
         for path in truth.inputs_dir().iterdir()
     }
-    ran = [(job.target, job.input) for job in sample_run.jobs]
+    ran = [(job.target, job.input) for job in sample_run.jobs if job.target not in EXTENSIONS]
 
     assert json.loads((build_dir / "build.json").read_text())["cc"] == sample_run.cc
     for truth in TRUTH:
