@@ -199,9 +199,9 @@ class _Reader:
             types, description = known[key]
             if isinstance(value, bool) or not isinstance(value, types):
                 raise self.fail(f"{where}: '{key}' must be {description}", line)
-            if types == (list,) and not all(isinstance(item, str) for item in value):
-                raise self.fail(f"{where}: '{key}' must be {description}", line)
-            if types == (dict,) and not all(isinstance(item, str) for item in value.values()):
+            items: list[Any] = list(value.values()) if isinstance(value, dict) else []
+            items += value if isinstance(value, list) else []
+            if not all(isinstance(item, str) for item in items):
                 raise self.fail(f"{where}: '{key}' must be {description}", line)
 
     def config(self, data: dict[str, Any]) -> Config:

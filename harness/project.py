@@ -58,11 +58,13 @@ def open_project(
     start = Path(directory).resolve() if directory else Path.cwd()
     if directory and not start.is_dir():
         raise ConfigError(f"-C {directory}: no such folder")
-    path = Path(config_file) if config_file else config_module.find_config(start)
-    if config_file and not start.joinpath(path).is_file():
-        raise ConfigError("no such file; check --config", str(path))
-    if path is not None:
-        path = start.joinpath(path)
+    path: Path | None
+    if config_file:
+        path = start.joinpath(config_file)
+        if not path.is_file():
+            raise ConfigError("no such file; check --config", config_file)
+    else:
+        path = config_module.find_config(start)
     config = config_module.load(path) if path is not None else None
     root = config.root if config else start
     chosen = db or (config.db if config and config.db else None) or DEFAULT_DB
