@@ -20,8 +20,9 @@ TOOLS = ("asan", "lsan", "ubsan", "msan", "tsan", "memcheck", "ltrace", "jemallo
 # Stack roles. `crash` is where the error happened; `alloc` where the memory
 # involved was allocated; `free` where it was freed; `previous` a first free
 # (double-free) or earlier access (races); `thread` where a thread was
-# created; `origin` where an uninitialized value came from.
-ROLES = ("crash", "alloc", "free", "thread", "previous", "origin")
+# created; `origin` where an uninitialized value came from; `mutex` where a
+# mutex named in a ThreadSanitizer report was created.
+ROLES = ("crash", "alloc", "free", "thread", "previous", "origin", "mutex")
 
 ACCESSES = ("READ", "WRITE")
 

@@ -1,4 +1,11 @@
-"""Sanitizer logs → Reports: the parser's entry points.
+"""Sanitizer and Valgrind logs → Reports: the parser's entry points.
+
+The boundary scan (`scan.py`) marks where each report starts; each marker's
+family module reads the report from there: ASan/LSan (`asan.py`, which also
+reads the other sanitizers' `ERROR: ...Sanitizer: SEGV` signal reports),
+UBSan and CFI (`ubsan.py`), MSan (`msan.py`), TSan (`tsan.py`) and Valgrind
+memcheck (`memcheck_text.py`, `memcheck_xml.py`, mapped in `memcheck.py`).
+A log holding several tools' reports yields all of them, in log order.
 
 `parse_text`, `parse_bytes` and `parse_file` never raise on what a log says:
 what looks like a report but cannot be read comes back as an `Unparsed` with
@@ -12,33 +19,58 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from harness.model import ParseResult, Report, Unparsed
-from harness.parse import asan, scan
+from harness.parse import asan, memcheck, memcheck_text, memcheck_xml, msan, scan, tsan, ubsan
 
 __all__ = ["parse_bytes", "parse_file", "parse_text"]
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
+_Reader = Callable[[str, scan.Marker, int, str], tuple[list[Report], list[Unparsed], int]]
+# Marker kind → the family that reads it; ASan's own kinds are the default.
+_READERS: dict[str, _Reader] = {
+    scan.UBSAN: ubsan.read_marker,
+    scan.MSAN: msan.read_marker,
+    scan.TSAN: tsan.read_marker,
+    scan.MEMCHECK: memcheck_text.read_marker,
+    scan.MEMCHECK_XML: memcheck_xml.read_marker,
+}
+
+
+_ASAN_MARKERS = frozenset({scan.ERROR, scan.RSS, scan.FATAL, scan.CHECK, scan.LEAK_BLOCK})
+_MEMCHECK_MARKERS = frozenset({scan.MEMCHECK, scan.MEMCHECK_XML})
+
+
 def parse_text(text: str, log: str) -> ParseResult:
-    """Every ASan/LSan report in `text`, in log order."""
+    """Every sanitizer and memcheck report in `text`, in log order."""
     reports: list[Report] = []
     unparsed: list[Unparsed] = []
     markers = scan.find_markers(text)
     consumed = 0
+    memcheck_seen = False
     for number, marker in enumerate(markers):
         if marker.offset < consumed:
             continue
         limit = _limit(markers, number, len(text))
+        read: _Reader
+        if marker.kind in _ASAN_MARKERS:
+            read = asan.read_marker
+        else:
+            read = _READERS[marker.kind]
+            memcheck_seen = memcheck_seen or marker.kind in _MEMCHECK_MARKERS
         try:
-            found, failed, consumed = asan.read_marker(text, marker, limit, log)
+            found, failed, consumed = read(text, marker, limit, log)
         except Exception as error:  # noqa: BLE001 - a parser bug must not lose the log
             reason = f"internal parser error ({type(error).__name__}: {error})"
             found, failed, consumed = [], [Unparsed(log, marker.offset, reason)], marker.offset + 1
         reports.extend(found)
         unparsed.extend(failed)
+    if memcheck_seen:
+        reports = memcheck.drop_repeated_signals(reports)
     return ParseResult(tuple(reports), tuple(unparsed))
 
 

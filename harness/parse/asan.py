@@ -26,7 +26,15 @@ KINDS = {
     # The runtime's RSS watchdog and its allocator's RSS check are one event.
     "rss-limit-exceeded": "out-of-memory",
 }
-TOOLS = {"AddressSanitizer": "asan", "LeakSanitizer": "lsan"}
+# The other sanitizers print their signal reports (`ERROR: ThreadSanitizer:
+# SEGV on unknown address ...`) and allocator errors in ASan's words.
+TOOLS = {
+    "AddressSanitizer": "asan",
+    "LeakSanitizer": "lsan",
+    "UndefinedBehaviorSanitizer": "ubsan",
+    "MemorySanitizer": "msan",
+    "ThreadSanitizer": "tsan",
+}
 # A SEGV below this address is a null pointer plus a small offset
 # (ClusterFuzz uses the same bound).
 NULL_PAGE_END = 4096

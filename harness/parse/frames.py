@@ -12,6 +12,7 @@ libbacktrace print:
     (<unknown module>)                       JIT code, a wild jump
     in func                                  symbol only (`operator new(unsigned long)`)
     func file.c:12:3 (module+0x12)           ThreadSanitizer: no pc, no `in`
+    func <null> (module+0x12) (BuildId: ab)  ThreadSanitizer, clang: no debug info
     func                                     Chromium's base::debug::StackTrace
 
 The tail grammar is pyparsing (`FRAME_TAIL`), but it runs once per distinct
@@ -43,7 +44,7 @@ _TAIL_FORMS = (
     pp.Regex(rf"(?:in[ \t]+(?P<function>.+?)[ \t]+)?{_MODULE}{_BUILD_ID}$"),
     pp.Regex(r"(?:in[ \t]+(?P<function>.+?)[ \t]+)?\((?P<module><unknown module>)\)$"),
     pp.Regex(rf"in[ \t]+(?P<function>.+)[ \t]+{_FILE}$"),
-    pp.Regex(rf"(?P<function>\S.*?)[ \t]+{_FILE}[ \t]+{_MODULE}$"),
+    pp.Regex(rf"(?P<function>\S.*?)[ \t]+(?:{_FILE}|<null>)[ \t]+{_MODULE}{_BUILD_ID}$"),
     pp.Regex(r"in[ \t]+(?P<function>.+)$"),
     pp.Regex(rf"{_FILE}$"),
     pp.Regex(r"<unknown>$"),
@@ -79,6 +80,8 @@ def parse_tail(tail: str) -> TailInfo | None:
         value = found.get(name)
         if value is None or value == "":
             values.append(None)
+        elif name == "function" and value == "<null>":
+            values.append(None)
         elif name in _INT_FIELDS:
             values.append(int(value))
         elif name == "offset":
@@ -111,3 +114,41 @@ def make_frame(index: str, pc: str | None, tail: str) -> Frame | None:
 def frame_needs_more(frame: Frame) -> bool:
     """True when a frame names no location: the next line may be its wrapped rest."""
     return frame.file is None and frame.module is None
+
+
+# Valgrind's frames: `at 0x4848899: fill (file.c:14)` opens a stack, `by 0x...:`
+# continues it; no index is printed. The tail names the function, then where:
+#
+#     fill (memcheck.c:14)                          debug info (`--fullpath-after`: a path)
+#     malloc (in /usr/libexec/valgrind/vgpreload_memcheck-amd64-linux.so)
+#     (below main) (libc_start_call_main.h:74)      valgrind's name for the libc start code
+#     ??? (in /usr/lib/libfoo.so)   or   ???        no symbol
+VALGRIND_FRAME_HEAD = pp.Regex(r"[ \t]*(?P<where>at|by)[ \t]+(?P<pc>0x[0-9a-fA-F]+):[ \t]*")
+VALGRIND_FRAME_TAIL = pp.Regex(
+    r"(?P<function>.*?)(?:[ \t]*\((?:in (?P<module>[^()]+)|(?P<file>[^()]+?):(?P<line>\d+))\))?$"
+)
+VALGRIND_FRAME_LINE_RE = re.compile(VALGRIND_FRAME_HEAD.re.pattern + r"(?P<tail>.*)$")
+
+
+@lru_cache(maxsize=1 << 14)
+def parse_valgrind_tail(tail: str) -> TailInfo:
+    """What a valgrind frame tail says (function `???` is no symbol: None)."""
+    found = VALGRIND_FRAME_TAIL.re.match(tail)
+    if found is None:  # pragma: no cover - the pattern matches every string
+        return _UNREADABLE
+    function = found.group("function").strip() or None
+    line = found.group("line")
+    return (
+        None if function == "???" else function,
+        found.group("file"),
+        int(line) if line else None,
+        None,
+        found.group("module"),
+        None,
+        None,
+    )
+
+
+def make_valgrind_frame(index: int, pc: str, tail: str) -> Frame:
+    """A Frame from the pc and tail of a valgrind `at`/`by` line."""
+    return Frame(index, int(pc, 16), *parse_valgrind_tail(tail.rstrip()))

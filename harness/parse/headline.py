@@ -135,8 +135,10 @@ _ASAN_FORMS = pp.MatchFirst(
 _MMAP_FAILED = _named("out-of-memory", pp.Suppress("failed to allocate") + _REST("detail"))
 _LEAKS = _named("leak", pp.Suppress("detected memory leaks"))
 
+# UBSan, MSan and TSan print signals and allocator errors in ASan's forms.
+_SANITIZER = pp.Regex(r"(?:Address|UndefinedBehavior|Memory|Thread)Sanitizer")
 HEADLINE = pp.Suppress("ERROR:") + (
-    (pp.Literal("AddressSanitizer")("tool") + pp.Suppress(":") + _ASAN_FORMS)
+    (_SANITIZER("tool") + pp.Suppress(":") + _ASAN_FORMS)
     | (pp.Literal("AddressSanitizer")("tool") + _MMAP_FAILED)
     | (pp.Literal("LeakSanitizer")("tool") + pp.Suppress(":") + _LEAKS)
 )

@@ -57,9 +57,11 @@ EMPTY_STACK = pp.Regex(r"<empty stack>")
 # walker tell a report that goes on from program output that interrupts it.
 KNOWN_NOISE = pp.Regex(
     r"(?:HINT|Hint|SCARINESS|MiraclePtr|  This frame has|\s*\[\d+, \d+\)|\s*\(longjmp|"
-    r"AddressSanitizer can not provide additional info|\s*object passed to delete|"
+    r"(?:Address|UndefinedBehavior|Memory|Thread)Sanitizer can not provide additional info|"
+    r"\s*object passed to delete|"
     r"\s*size of the (?:de)?allocated type|\s*\[\d+\] size=|These globals were registered|"
     r"Register values|[a-z0-9]{2,3} = 0x|Objects leaked above|0x[0-9a-fA-F]+ \(\d+ bytes\)|"
     r"-{10,}|Suppressions used|\s*count\s+bytes\s+template|\s*\d+\s+\d+\s+\S+$|"
-    r"Process memory map follows|\t0x|AddressSanitizer:DEADLYSIGNAL|={20,})"
+    r"Process memory map follows|\t0x|(?:Address|UndefinedBehavior|Memory|Thread)Sanitizer:"
+    r"DEADLYSIGNAL|={20,})"
 )

@@ -2,6 +2,8 @@
 
 - tests/data/logs/{gcc,clang}/*.log: written by gcc 12's and clang 14's ASan
   runtimes (tests/data/logs/generate.py); each has a golden NAME.expected.json.
+- tests/data/logs/<cc>-<profile>/, memcheck/, memcheck-xml/, cross/: UBSan,
+  CFI, MSan, TSan and Valgrind memcheck output (generate_tools.py), also golden.
 - ../shared/corpus/clusterfuzz-dev: Chromium-era logs with ClusterFuzz's own
   answers, compared under one mapping of its names onto ours.
 - ../shared/corpus/afltriage: GCC libasan output, several reports per log, cut logs.
@@ -111,6 +113,22 @@ CLUSTERFUZZ_KINDS = {
     "Direct-leak": "leak",
     "Indirect-leak": "leak",
 }
+# Its names for the other tools' errors → the kinds we accept. UBSan's names
+# are the runtime's check names (ubsan.py); ClusterFuzz groups several checks
+# under one of its own (all CFI failures are its `Bad-cast`).
+CLUSTERFUZZ_OTHER_KINDS = {
+    "Assumption-violation": ("invalid-builtin-use",),
+    "Divide-by-zero": ("integer-divide-by-zero", "float-divide-by-zero"),
+    "Index-out-of-bounds": ("out-of-bounds-index",),
+    "Integer-overflow": ("signed-integer-overflow", "unsigned-integer-overflow"),
+    "Non-positive-vla-bound-value": ("non-positive-vla-index",),
+    "Null-dereference": ("null-dereference",),
+    "Object-size": ("insufficient-object-size",),
+    "Pointer-overflow": ("pointer-overflow", "nullptr-with-nonzero-offset"),
+    "Upcast-of-null-pointer": ("null-dereference",),
+    "Bad-cast": ("cfi-icall", "cfi-vcall", "cfi-unrelated-cast", "cfi-derived-cast"),
+    "Data race": ("data-race",),
+}
 # Where we differ on purpose, and why.
 # Kind and access still have to agree there; only the frames are not compared.
 DIFFER = {
@@ -126,6 +144,16 @@ DIFFER = {
     "miracle_ptr_not_protected.txt": "ClusterFuzz fills a short crash stack with frames"
     " of the next stack (freed by); we keep stacks apart",
     "miracle_ptr_manual_analysis_required.txt": "as miracle_ptr_not_protected.txt",
+    "ubsan_null_pointer_reference_binding.txt": "ClusterFuzz drops libc++'s inlined"
+    " `operator[]` (from the c++/v1 headers) and names the fuzz target by its file",
+    "cfi_invalid_vtable.txt": "no stack was printed: ClusterFuzz's state is the message"
+    " (`Bad-cast to B from invalid vptr`); ours is the location frame, with no function",
+    "cfi_unrelated_vtable.txt": "as cfi_invalid_vtable.txt",
+}
+# Logs where we find no report at all, and why.
+NOT_REPORTS = {
+    "cfi_nodebug.txt": "a Chromium crash handler's `Received signal 4` dump of a CFI trap"
+    " built without diagnostics: no sanitizer report is in the log",
 }
 # Frames that say nothing about the bug: runtime, allocator, libc, logging and
 # abort machinery (what ClusterFuzz drops too). Triage's signature module owns
@@ -180,4 +208,42 @@ def test_agrees_with_clusterfuzz(entry: dict) -> None:
     if entry["log"] in DIFFER:
         return
     state = [line for line in entry["crash_state"].splitlines() if line]
+    assert _top_functions(report, len(state)) == state
+
+
+def _other_entries() -> list[dict]:
+    expected = CORPUS / "clusterfuzz-dev" / "expected.json"
+    if not expected.exists():
+        return []
+    entries = json.loads(expected.read_text())
+    return [
+        e
+        for e in entries
+        if e["type_from_sanitizer"] and e["tools"] != ["asan"] and e["crash_type"] and not e["env"]
+    ]
+
+
+CLUSTERFUZZ_OTHER = _other_entries()
+
+
+@pytest.mark.skipif(not CLUSTERFUZZ_OTHER, reason=f"shared corpus not found at {CORPUS}")
+@pytest.mark.parametrize("entry", CLUSTERFUZZ_OTHER, ids=[e["log"] for e in CLUSTERFUZZ_OTHER])
+def test_other_tools_agree_with_clusterfuzz(entry: dict) -> None:
+    reports = parse_file(CORPUS / "clusterfuzz-dev" / "logs" / entry["log"]).reports
+    if entry["log"] in NOT_REPORTS:
+        assert reports == ()
+        return
+    assert reports, "no report found"
+    report = reports[0]
+    crash_type = entry["crash_type"].splitlines()
+    assert report.kind in CLUSTERFUZZ_OTHER_KINDS[crash_type[0]]
+    access = crash_type[1].split()[0] if len(crash_type) > 1 else None
+    if access is not None:
+        assert report.access == access
+    if entry["log"] in DIFFER:
+        return
+    state = [line for line in entry["crash_state"].splitlines() if line]
+    if state[0].startswith("Bad-cast to "):
+        # ClusterFuzz puts the CFI message's type before the frames.
+        state = state[1:]
     assert _top_functions(report, len(state)) == state

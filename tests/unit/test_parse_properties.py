@@ -15,6 +15,9 @@ from harness.parse import parse_bytes, parse_text
 
 LOGS = sorted((Path(__file__).resolve().parents[1] / "data" / "logs").glob("*/*.log"))
 TEXTS = [path.read_text(errors="replace") for path in LOGS]
+# Lines put into valgrind's XML land inside its elements' text: that changes
+# what the log says rather than interleaving with it.
+LINE_TEXTS = [text for text in TEXTS if not text.startswith("<?xml")]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Program output the noise is made of: words with none of `#`, `=`, `:`, so
 # that it cannot pass for a frame, a `==pid==` line or a section header.
@@ -60,7 +63,7 @@ def test_concatenated_logs_keep_every_report(texts: list[str]) -> None:
 
 
 @SETTINGS
-@given(st.sampled_from(TEXTS), st.lists(NOISE, min_size=1, max_size=50), st.randoms())
+@given(st.sampled_from(LINE_TEXTS), st.lists(NOISE, min_size=1, max_size=50), st.randoms())
 def test_noise_between_lines_keeps_complete_reports(text, noise, random) -> None:
     lines = text.splitlines(keepends=True)
     mixed = []
