@@ -230,7 +230,10 @@ def frame_key(frame: Frame) -> str:
     module = _basename(frame.module)
     if module and frame.module_offset is not None:
         return f"{module}+{frame.module_offset:#x}"
-    return module or "<unknown>"
+    # A UBSan report printed without a stack names only its source location:
+    # the file (never the line, which moves) is the most stable key left.
+    source = _basename(frame.file)
+    return module or (f"<{source}>" if source else "<unknown>")
 
 
 def is_ignored(frame: Frame, extra: tuple[str, ...] = ()) -> bool:

@@ -201,3 +201,15 @@ def test_a_stack_overflow_is_keyed_by_its_recursion_cycle_wherever_it_faults():
 
     assert in_recursion.id == in_printf.id == in_helper.id
     assert in_recursion.title == "stack-overflow in print_list"
+
+
+def test_a_frame_with_only_a_source_location_is_keyed_by_its_file_not_its_line():
+    from harness.model import Frame
+    from harness.triage.signature import frame_key
+
+    here = frame_key(Frame(index=0, file="/src/lib/checksum.c", line=12, column=5))
+    moved = frame_key(Frame(index=0, file="/src/lib/checksum.c", line=30, column=5))
+    elsewhere = frame_key(Frame(index=0, file="/src/lib/parse.c", line=12, column=5))
+
+    assert here == moved == "<checksum.c>"
+    assert elsewhere != here
