@@ -11,20 +11,23 @@ ingestion in one transaction.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from harness import vcs
 from harness.model import Commit, Finding, Job, Report, Unparsed
 from harness.store import Ingestion, LogEntry, RunRow, Store, utc_now
-from harness.triage.cluster import Cluster, cluster
-from harness.triage.parallel import Parsed, parse_data, parse_many
-from harness.triage.signature import DEFAULT_DEPTH
+from harness.triage.cluster import Cluster, cluster_signed, sign
+from harness.triage.intake import take_in, whole_representatives
+from harness.triage.parallel import Parsed, parse_data
+from harness.triage.signature import DEFAULT_DEPTH, Signature
 from harness.triage.sources import STDIN, LogFile, discover
 
 GATING = ("new", "regressed")
@@ -74,13 +77,6 @@ class TriageResult:
         return info.input if info else None
 
 
-@dataclass(slots=True)
-class _Loaded:
-    entries: list[LogEntry]
-    unparsed: list[Unparsed]
-    bytes: int
-
-
 def triage(
     paths: Sequence[str | Path],
     *,
@@ -96,25 +92,38 @@ def triage(
 
     Relative paths are taken from `cwd` (default: the current folder).
     """
+    with _gc_paused():
+        return _triage(paths, store, root, _Options(workers, tuple(ignore), depth), stdin, cwd)
+
+
+def _triage(
+    paths: Sequence[str | Path],
+    store: Store | None,
+    root: Path | None,
+    opts: _Options,
+    stdin: bytes | None,
+    cwd: Path | None,
+) -> TriageResult:
     started = time.perf_counter()
     commit = vcs.current_commit(root or Path.cwd())
     if store is not None:
-        store.rekey_outdated(ignore, depth)
+        store.rekey_outdated(opts.ignore, opts.depth)
     found = discover(paths, cwd)
-    loaded = _load(found.files, store, commit, workers)
+    loaded = _load(found.files, store, commit, opts)
     if stdin is not None and STDIN in [str(p) for p in paths]:
-        _add_stdin(loaded, stdin, commit)
-    reports = [r for entry in loaded.entries for r in entry.reports]
-    clusters = cluster(reports, ignore, depth)
+        _add_stdin(loaded, stdin, commit, opts.ignore, opts.depth)
+    clusters = whole_representatives(cluster_signed(loaded.signed), loaded.parsed)
     statuses: dict[str, str] = {}
     if store is not None:
         run = RunRow(_ingestion_id(), "triage", commit.sha, commit.branch, commit.dirty, utc_now())
-        ingestion = Ingestion(run, tuple(loaded.entries), clusters, _run_rows(found.jobs))
+        ingestion = Ingestion(
+            run, tuple(loaded.entries), clusters, _run_rows(found.jobs), loaded.stacks
+        )
         statuses = store.ingest(ingestion).statuses
     findings = tuple(replace(c.finding, status=statuses.get(c.finding.id)) for c in clusters)
     stats = Stats(
         logs=len(loaded.entries),
-        reports=len(reports),
+        reports=len(loaded.signed),
         findings=len(findings),
         bytes=loaded.bytes,
         seconds=round(time.perf_counter() - started, 3),
@@ -131,18 +140,58 @@ def triage(
     )
 
 
-def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, workers: int) -> _Loaded:
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """A triage makes a few objects per report and frees almost none before it
+    ends: the cyclic collector would walk them all again and again for nothing.
+
+    Afterwards they are moved to the permanent generation (gc.freeze): the
+    result keeps them alive and they form no cycles, so the collections that
+    rendering the result triggers need not walk them either.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True, slots=True)
+class _Options:
+    workers: int
+    ignore: tuple[str, ...]
+    depth: int
+
+
+@dataclass(slots=True)
+class _Loaded:
+    entries: list[LogEntry] = field(default_factory=list)
+    unparsed: list[Unparsed] = field(default_factory=list)
+    bytes: int = 0
+    signed: list[tuple[Report, Signature]] = field(default_factory=list)
+    stacks: dict[str, str] = field(default_factory=dict)  # hash → stacks JSON
+    parsed: dict[str, str] = field(default_factory=dict)  # shown → path, logs parsed now
+
+
+def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _Options) -> _Loaded:
     """Stored logs come from the store; the others are read and parsed."""
     stats = {f.shown: _stat(f.path) for f in files}
     known = _known_keys(files, stats, store)
     by_log: dict[str, list[Report]] = {}
+    loaded = _Loaded()
     if store is not None and known:
         shown_by_key = {key: shown for shown, (key, _) in known.items()}
-        for report in store.stored_reports(shown_by_key):
+        stored = store.stored_reports(shown_by_key)
+        for report in stored:
             by_log.setdefault(report.source.log, []).append(report)
-    to_parse = [f for f in files if f.shown not in known]
-    parsed = {p.shown: p for p in parse_many([(f.path, f.shown) for f in to_parse], workers)}
-    loaded = _Loaded([], [], 0)
+        loaded.signed = sign(stored, opts.ignore, opts.depth)
+    to_parse = [(f.path, f.shown) for f in files if f.shown not in known]
+    intake = take_in(to_parse, opts.workers, opts.ignore, opts.depth)
+    loaded.signed.extend(intake.signed)
+    loaded.stacks = intake.stacks
     for f in files:
         stat = stats[f.shown]
         if f.shown in known:
@@ -152,14 +201,16 @@ def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, workers
             loaded.entries.append(_entry(f, key, size, reports, stat, commit, cached))
             loaded.bytes += size
             continue
-        p = parsed[f.shown]
-        if p.error is not None or p.sha256 is None:
-            loaded.unparsed.append(Unparsed(f.shown, 0, p.error or "cannot read"))
+        d, reports = intake.logs[f.shown]
+        if d.error is not None or d.sha256 is None:
+            loaded.unparsed.append(Unparsed(f.shown, 0, d.error or "cannot read"))
             continue
-        key = f.run_key or f"sha256:{p.sha256}"
-        loaded.entries.append(_entry(f, key, p.size, p.result.reports, stat, commit))
-        loaded.unparsed.extend(p.result.unparsed)
-        loaded.bytes += p.size
+        key = f.run_key or f"sha256:{d.sha256}"
+        entry = _entry(f, key, d.size, reports, stat, commit)
+        loaded.entries.append(replace(entry, stacks_hashes=tuple(row[11] for row in d.rows)))
+        loaded.unparsed.extend(d.unparsed)
+        loaded.bytes += d.size
+        loaded.parsed[f.shown] = f.path
     return loaded
 
 
@@ -178,16 +229,15 @@ def _known_keys(
     for f in files:
         cached = cache.get(f.path)
         stat = stats[f.shown]
-        fresh = bool(cached and stat and cached[:2] == stat)
+        fresh = cached is not None and stat is not None and cached[:2] == stat
         if f.run_key:
-            candidates[f.shown] = (
-                f.run_key,
-                fresh and cached is not None and cached[2] == f.run_key,
-            )
-        elif fresh and cached:
+            same = fresh and cached is not None and cached[2] == f.run_key
+            candidates[f.shown] = (f.run_key, same)
+        elif fresh and cached is not None:
             candidates[f.shown] = (cached[2], True)
-    present = store.existing_keys({key for key, _ in candidates.values()})
-    return {shown: value for shown, value in candidates.items() if value[0] in present}
+    # The stat cache only names stored logs: only the other keys need a look-up.
+    present = store.existing_keys({key for key, cached in candidates.values() if not cached})
+    return {shown: value for shown, value in candidates.items() if value[1] or value[0] in present}
 
 
 def _stat(path: str) -> tuple[int, int] | None:
@@ -224,12 +274,15 @@ def _entry(
     )
 
 
-def _add_stdin(loaded: _Loaded, data: bytes, commit: Commit) -> None:
+def _add_stdin(
+    loaded: _Loaded, data: bytes, commit: Commit, ignore: Sequence[str], depth: int
+) -> None:
     p: Parsed = parse_data(data, STDIN)
     key = f"sha256:{p.sha256}"
     loaded.entries.append(
         LogEntry(key, STDIN, STDIN, p.size, commit.sha, commit.dirty, reports=p.result.reports)
     )
+    loaded.signed.extend(sign(p.result.reports, ignore, depth))
     loaded.unparsed.extend(p.result.unparsed)
     loaded.bytes += p.size
 

@@ -7,6 +7,7 @@ place later: callers use Store's methods, never SQL.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ __all__ = [
 
 # Long enough for another triage's whole ingestion to finish first.
 BUSY_TIMEOUT_MS = 120_000
+RETRY_SECONDS = 0.05
 
 
 def utc_now() -> str:
@@ -58,7 +60,7 @@ class Store:
         return existing_keys(self.conn, keys)
 
     def stat_cache(self) -> dict[str, tuple[int, int, str]]:
-        """path → (size, mtime_ns, log key) of files read before."""
+        """path → (size, mtime_ns, log key) of files read before, whose log the store holds."""
         return queries.stat_cache(self.conn)
 
     def stored_reports(self, shown_by_key: Mapping[str, str]) -> list[Report]:
@@ -88,6 +90,32 @@ def _sqlite_path(location: str) -> Path:
     return Path(location)
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    # Switching a new database to WAL while another process creates it can
+    # fail with "database is locked" at once, without the busy handler
+    # waiting: try again until the busy timeout has passed.
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE).
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            # An ingestion inserts tens of thousands of rows into three indexes:
+            # the default 2 MB page cache makes SQLite spill and re-read pages.
+            conn.execute("PRAGMA cache_size = -65536")
+            migrate(conn)
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(RETRY_SECONDS)
+            continue
+        return conn
+
+
 def open_store(location: str | Path, create: bool = True) -> Store:
     """Open (and create or migrate) the database at `location`."""
     path = _sqlite_path(str(location))
@@ -95,13 +123,7 @@ def open_store(location: str | Path, create: bool = True) -> Store:
         raise UsageError(f"no findings database at {path}; run `harness triage LOGS` first")
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE).
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        migrate(conn)
+        conn = _connect(path)
     except sqlite3.DatabaseError as exc:
         raise HarnessError(f"{path}: cannot open the findings database: {exc}") from exc
     version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]

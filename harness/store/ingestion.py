@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from harness.model import Report
+from harness.model import Report, Stack
 from harness.store import rows
 from harness.triage.cluster import Cluster
 
@@ -48,6 +48,9 @@ class LogEntry:
     reports: tuple[Report, ...] = ()
     stat: tuple[int, int] | None = None  # (size, mtime_ns) when read from disk
     cached: bool = False  # the stat cache already holds exactly this stat
+    # The stacks hash of each report (rows.stacks_hash) when already known,
+    # with the texts in Ingestion.stacks; computed from the reports otherwise.
+    stacks_hashes: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class Ingestion:
     logs: tuple[LogEntry, ...]
     clusters: tuple[Cluster, ...]
     runs: tuple[RunRow, ...] = ()
+    stacks: Mapping[str, str] = field(default_factory=dict)  # hash → stacks_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +108,7 @@ def _write(conn: sqlite3.Connection, ingestion: Ingestion) -> Outcome:
         if report.source.log in fresh_shown
     }
     _insert_logs(conn, ingestion.run.id, fresh.values())
-    added = _insert_reports(conn, fresh.values(), finding_of)
+    added = _insert_reports(conn, fresh.values(), finding_of, ingestion.stacks)
     statuses = _update_findings(conn, ingestion, fresh)
     _update_stat_cache(conn, ingestion.logs)
     return Outcome(statuses=statuses, logs_added=len(fresh), reports_added=added)
@@ -136,18 +140,18 @@ def _insert_reports(
     conn: sqlite3.Connection,
     logs: Iterable[LogEntry],
     finding_of: dict[tuple[str, int], str],
+    known: Mapping[str, str],
 ) -> int:
     stacks: dict[str, str] = {}
-    digests: dict[tuple[object, ...], str] = {}
+    digests: dict[rows.StacksKey, str] = {}
     report_rows = []
     for entry in logs:
-        for r in entry.reports:
-            content = rows.stacks_key(r.stacks)
-            digest = digests.get(content)
-            if digest is None:
-                text = rows.stacks_json(r.stacks)
-                digest = digests[content] = rows.stacks_hash(text)
-                stacks[digest] = text
+        hashes = entry.stacks_hashes
+        if hashes is None:
+            hashes = tuple(_stacks_hash(r.stacks, digests, stacks) for r in entry.reports)
+        else:
+            stacks.update((digest, known[digest]) for digest in hashes if digest not in stacks)
+        for r, digest in zip(entry.reports, hashes, strict=True):
             leak = r.details.get("leak") if r.kind == "leak" else None
             report_rows.append(
                 (entry.key, r.source.offset, r.source.length, r.source.pid, r.tool, r.kind)
@@ -162,6 +166,19 @@ def _insert_reports(
         report_rows,
     )
     return len(report_rows)
+
+
+def _stacks_hash(
+    value: Sequence[Stack], digests: dict[rows.StacksKey, str], texts: dict[str, str]
+) -> str:
+    """The stacks' hash, memoized on their content; new texts are added to `texts`."""
+    content = rows.stacks_key(value)
+    digest = digests.get(content)
+    if digest is None:
+        text = rows.key_json(content)
+        digest = digests[content] = rows.stacks_hash(text)
+        texts[digest] = text
+    return digest
 
 
 def next_status(old: str, added: bool) -> str:

@@ -7,9 +7,10 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from harness.errors import UsageError
-from harness.model import Report, SignatureFrame, Source, Stack
+from harness.model import Frame, Report, SignatureFrame, Source, Stack
 from harness.store import rows
 
 
@@ -159,53 +160,71 @@ def stored_reports(conn: sqlite3.Connection, shown_by_key: Mapping[str, str]) ->
     spends most of its time here.
     """
     cache: dict[str, tuple[Stack, ...]] = {}
+    frames: dict[tuple[object, ...], Frame] = {}
     stacks_text = dict(conn.execute("SELECT hash, json FROM stacks").fetchall())
     found: list[Report] = []
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    for chunk in _chunks(list(shown_by_key), 900):
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT {_STORED_COLUMNS} FROM reports WHERE log_key IN ({marks}) ORDER BY id"
-        for (
-            key,
-            off,
-            length,
-            pid,
-            tool,
-            kind,
-            acc,
-            size,
-            addr,
-            trunc,
-            leak,
-            head,
-            digest,
-        ) in cursor.execute(query, chunk):
-            stacks = cache.get(digest or "")
-            if stacks is None:
-                text = stacks_text.get(digest or "", "[]")
-                stacks = cache[digest or ""] = rows.stacks_from_json(text)
-            found.append(
-                Report(
-                    tool,
-                    kind,
-                    Source(shown_by_key[key], off, length, pid),
-                    head,
-                    acc,
-                    size,
-                    addr,
-                    None,
-                    stacks,
-                    None,
-                    bool(trunc),
-                    {"leak": leak} if leak else {},
-                )
+    for (
+        key,
+        off,
+        length,
+        pid,
+        tool,
+        kind,
+        acc,
+        size,
+        addr,
+        trunc,
+        leak,
+        head,
+        digest,
+    ) in _report_rows(conn, shown_by_key):
+        shown = shown_by_key.get(key)
+        if shown is None:
+            continue
+        stacks = cache.get(digest or "")
+        if stacks is None:
+            text = stacks_text.get(digest or "", "[]")
+            stacks = cache[digest or ""] = rows.stacks_from_json(text, frames)
+        found.append(
+            Report(
+                tool,
+                kind,
+                Source(shown, off, length, pid),
+                head,
+                acc,
+                size,
+                addr,
+                None,
+                stacks,
+                None,
+                bool(trunc),
+                {"leak": leak} if leak else {},
             )
+        )
     return found
 
 
+def _report_rows(conn: sqlite3.Connection, keys: Mapping[str, str]) -> Iterable[tuple[Any, ...]]:
+    """The stored rows of the reports of `keys` (and maybe of other logs too)."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    stored = conn.execute("SELECT COUNT(*) FROM logs").fetchone()[0]
+    if 2 * len(keys) >= stored:
+        # Most logs wanted (a triage of an unchanged corpus): one scan costs
+        # less than looking each log up; the caller skips the others.
+        yield from cursor.execute(f"SELECT {_STORED_COLUMNS} FROM reports ORDER BY id")
+        return
+    for chunk in _chunks(list(keys), 900):
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT {_STORED_COLUMNS} FROM reports WHERE log_key IN ({marks}) ORDER BY id"
+        yield from cursor.execute(query, chunk)
+
+
 def stat_cache(conn: sqlite3.Connection) -> dict[str, tuple[int, int, str]]:
-    query = "SELECT path, size, mtime_ns, log_key FROM stat_cache"
+    query = (
+        "SELECT s.path, s.size, s.mtime_ns, s.log_key FROM stat_cache s"
+        " JOIN logs l ON l.key = s.log_key"
+    )
     return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(query)}
 
 

@@ -6,36 +6,33 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 from harness.model import Frame, Report, SignatureFrame, Source, Stack
 
 _FRAME_FIELDS = ("index", "function", "file", "line", "column", "module", "module_offset")
+# One C call per frame: stacks_key runs on every report of a triage.
+_frame_values = attrgetter(*_FRAME_FIELDS)
+
+StacksKey = tuple[tuple[str, str | None, str | None, tuple[tuple[object, ...], ...]], ...]
 
 
-def stacks_key(stacks: Sequence[Stack]) -> tuple[object, ...]:
+def stacks_key(stacks: Sequence[Stack]) -> StacksKey:
     """What stacks_json writes, as a hashable value (for memoizing it)."""
-    return tuple(
-        (
-            s.role,
-            s.thread,
-            s.header,
-            tuple(tuple(getattr(f, n) for n in _FRAME_FIELDS) for f in s.frames),
-        )
-        for s in stacks
-    )
+    return tuple((s.role, s.thread, s.header, tuple(map(_frame_values, s.frames))) for s in stacks)
 
 
 def stacks_json(stacks: Sequence[Stack]) -> str:
     """Stable JSON of all stacks (every role), without pcs."""
+    return key_json(stacks_key(stacks))
+
+
+def key_json(key: StacksKey) -> str:
+    """stacks_json of the stacks whose stacks_key is `key`."""
     data = [
-        {
-            "role": stack.role,
-            "thread": stack.thread,
-            "header": stack.header,
-            "frames": [[getattr(frame, name) for name in _FRAME_FIELDS] for frame in stack.frames],
-        }
-        for stack in stacks
+        {"role": role, "thread": thread, "header": header, "frames": frames}
+        for role, thread, header, frames in key
     ]
     return json.dumps(data, separators=(",", ":"))
 
@@ -44,15 +41,29 @@ def stacks_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def stacks_from_json(text: str) -> tuple[Stack, ...]:
+def stacks_from_json(
+    text: str, frames: dict[tuple[object, ...], Frame] | None = None
+) -> tuple[Stack, ...]:
+    """The stacks stacks_json wrote. Frames are shared through `frames` when
+    given: the same frames recur across the stacks of many findings."""
+    memo: dict[tuple[object, ...], Frame] = {} if frames is None else frames
+
+    def frame(row: Sequence[Any]) -> Frame:
+        key = tuple(row)
+        found = memo.get(key)
+        if found is None:
+            index, function, file, line, column, module, module_offset = row  # _FRAME_FIELDS
+            found = memo[key] = Frame(
+                index, None, function, file, line, column, module, module_offset
+            )
+        return found
+
     return tuple(
         Stack(
             role=item["role"],
             thread=item.get("thread"),
             header=item.get("header"),
-            frames=tuple(
-                Frame(**dict(zip(_FRAME_FIELDS, row, strict=True))) for row in item["frames"]
-            ),
+            frames=tuple(map(frame, item["frames"])),
         )
         for item in json.loads(text)
     )

@@ -32,8 +32,15 @@ def cluster(
     reports: Iterable[Report], ignore: Sequence[str] = (), depth: int = DEFAULT_DEPTH
 ) -> tuple[Cluster, ...]:
     """Group reports by signature and rank the findings."""
+    return cluster_signed(sign(reports, ignore, depth))
+
+
+def sign(
+    reports: Iterable[Report], ignore: Sequence[str] = (), depth: int = DEFAULT_DEPTH
+) -> list[tuple[Report, Signature]]:
+    """Each report with its signature."""
     reports = list(reports)  # alive throughout: the id() look-up below relies on it
-    groups: dict[str, list[tuple[Report, Signature]]] = defaultdict(list)
+    signed: list[tuple[Report, Signature]] = []
     # The same bug recurs across thousands of logs with only pcs and addresses
     # changed: compute each distinct signature once.
     memo: dict[tuple[object, ...], Signature] = {}
@@ -49,7 +56,15 @@ def cluster(
             if sig is None:
                 sig = memo[key] = signature(report, ignore, depth)
             by_stacks[quick] = sig
-        groups[sig.id].append((report, sig))
+        signed.append((report, sig))
+    return signed
+
+
+def cluster_signed(signed: Iterable[tuple[Report, Signature]]) -> tuple[Cluster, ...]:
+    """Group reports whose signatures are already known, and rank the findings."""
+    groups: dict[str, list[tuple[Report, Signature]]] = defaultdict(list)
+    for member in signed:
+        groups[member[1].id].append(member)
     clusters = [_build(members) for members in groups.values()]
     return tuple(sorted(clusters, key=lambda c: rank_key(c.finding)))
 

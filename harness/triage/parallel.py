@@ -1,21 +1,33 @@
-"""Reading and parsing logs, spread over a process pool when there are many.
+"""Reading and parsing logs, spread over worker processes when there are many.
 
 Each worker reads a chunk of files, hashes them (the key of a log that no
-runs.jsonl names) and parses them; only the results travel back.
+runs.jsonl names), parses them, and reduces every report to plain values:
+its place, its fields, the hash of its stacks (pcs left out, as the store
+keeps them) and its signature id. Only those travel back, with the text of
+each distinct stacks and each distinct signature once per worker: pickling
+the parsed Report objects (a hundred thousand frames for 20 MB of logs)
+would cost more than the parsing the second process saves.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+import multiprocessing
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
-from harness.model import ParseResult
+from harness.model import ParseResult, Report, Unparsed
+from harness.store import rows
+from harness.triage.signature import DEFAULT_DEPTH, Signature, leak_kind, signature
 
 # Below this many files a pool costs more (start-up, pickling) than it saves.
 POOL_THRESHOLD = 64
-CHUNK_FILES = 64
+# A chunk costs one round trip (each stacks text and signature travels once
+# per worker, whatever the chunks); small chunks keep the workers finishing
+# together, so the last chunk leaves no core idle for long.
+MIN_CHUNK_FILES = 64
+MAX_CHUNK_FILES = 256
+CHUNKS_PER_WORKER = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +37,38 @@ class Parsed:
     sha256: str | None
     result: ParseResult
     error: str | None = None
+
+
+# One report reduced to plain values, in this order:
+# offset, length, pid, tool, kind, access, access_size, address, truncated,
+# leak ("direct"/"indirect" for leaks, as the store keeps it), headline,
+# stacks hash, signature id.
+ReportRow = tuple[
+    int, int, "int | None", str, str, "str | None", "int | None", "str | None", bool,
+    "str | None", str, str, str,
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Digested:
+    """One log, parsed and reduced (see ReportRow)."""
+
+    shown: str
+    size: int
+    sha256: str | None
+    rows: tuple[ReportRow, ...]
+    unparsed: tuple[Unparsed, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The logs of one chunk, with the stacks texts (hash → JSON) and the
+    signatures (id → Signature) its worker had not sent before."""
+
+    logs: tuple[Digested, ...]
+    stacks: dict[str, str] = field(default_factory=dict)
+    signatures: dict[str, Signature] = field(default_factory=dict)
 
 
 def parse_data(data: bytes, shown: str) -> Parsed:
@@ -43,14 +87,93 @@ def parse_one(path: str, shown: str) -> Parsed:
     return parse_data(data, shown)
 
 
-def _parse_chunk(items: Sequence[tuple[str, str]]) -> list[Parsed]:
-    return [parse_one(path, shown) for path, shown in items]
+class Digester:
+    """Reduces parsed logs to Digested, computing each distinct stacks text and
+    signature once (the same bug recurs across thousands of logs with only
+    pcs and addresses changed)."""
+
+    def __init__(self, ignore: Sequence[str] = (), depth: int = DEFAULT_DEPTH):
+        self.ignore = tuple(ignore)
+        self.depth = depth
+        self._hashes: dict[rows.StacksKey, str] = {}
+        self._ids: dict[tuple[object, ...], str] = {}
+        self._stacks: dict[str, str] = {}
+        self._signatures: dict[str, Signature] = {}
+
+    def digest(self, parsed: Parsed) -> Digested:
+        result = parsed.result
+        found = tuple(self._row(report) for report in result.reports)
+        return Digested(
+            parsed.shown, parsed.size, parsed.sha256, found, result.unparsed, parsed.error
+        )
+
+    def drain(self) -> tuple[dict[str, str], dict[str, Signature]]:
+        """The stacks texts and signatures met since the last drain."""
+        fresh = (self._stacks, self._signatures)
+        self._stacks, self._signatures = {}, {}
+        return fresh
+
+    def _row(self, r: Report) -> ReportRow:
+        content = rows.stacks_key(r.stacks)
+        digest = self._hashes.get(content)
+        if digest is None:
+            text = rows.key_json(content)
+            digest = self._hashes[content] = rows.stacks_hash(text)
+            self._stacks[digest] = text
+        # Equal stacks content (every field a signature reads), kind, access
+        # and leak kind make equal signatures.
+        sig_key = (digest, r.kind, r.access, leak_kind(r))
+        sig_id = self._ids.get(sig_key)
+        if sig_id is None:
+            sig = signature(r, self.ignore, self.depth)
+            sig_id = self._ids[sig_key] = sig.id
+            self._signatures[sig.id] = sig
+        leak = r.details.get("leak") if r.kind == "leak" else None
+        s = r.source
+        return (
+            (s.offset, s.length, s.pid, r.tool, r.kind, r.access, r.access_size, r.address)
+            + (r.truncated, leak, r.headline, digest, sig_id)
+        )  # fmt: skip
 
 
-def parse_many(items: Sequence[tuple[str, str]], workers: int = 2) -> list[Parsed]:
-    """(path, shown) pairs → Parsed, in the same order."""
+# The worker's own Digester, made by _start in each worker process.
+_digester: Digester | None = None
+
+
+def _start(ignore: tuple[str, ...], depth: int) -> None:
+    global _digester
+    _digester = Digester(ignore, depth)
+
+
+def _digest_chunk(items: Sequence[tuple[str, str]]) -> Batch:
+    return _digest_with(_digester or Digester(), items)
+
+
+def _digest_with(digester: Digester, items: Sequence[tuple[str, str]]) -> Batch:
+    logs = tuple(digester.digest(parse_one(path, shown)) for path, shown in items)
+    stacks, signatures = digester.drain()
+    return Batch(logs, stacks, signatures)
+
+
+def digest_many(
+    items: Sequence[tuple[str, str]],
+    workers: int = 2,
+    ignore: Sequence[str] = (),
+    depth: int = DEFAULT_DEPTH,
+) -> Iterator[Batch]:
+    """(path, shown) pairs → Batches, in the same order, as workers finish them."""
     if workers <= 1 or len(items) < POOL_THRESHOLD:
-        return _parse_chunk(items)
-    chunks = [items[i : i + CHUNK_FILES] for i in range(0, len(items), CHUNK_FILES)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [parsed for chunk in pool.map(_parse_chunk, chunks) for parsed in chunk]
+        yield _digest_with(Digester(ignore, depth), items)
+        return
+    size = len(items) // (workers * CHUNKS_PER_WORKER) + 1
+    size = max(MIN_CHUNK_FILES, min(MAX_CHUNK_FILES, size))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with _pool(workers, tuple(ignore), depth) as pool:
+        yield from pool.imap(_digest_chunk, chunks)
+
+
+def _pool(workers: int, ignore: tuple[str, ...], depth: int) -> multiprocessing.pool.Pool:
+    # fork where there is one: workers start at once, with what the parent imported.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return context.Pool(workers, initializer=_start, initargs=(ignore, depth))
