@@ -1,8 +1,8 @@
 """The samples' ground truth: the table in samples/README.md as frozen data.
 
-One row per sample target: the bug's kind and access, the statement the
-report's deciding stack points at, the inputs that reach it, and the findings
-triage should make of the target's logs. Tests and triage checks read it from
+One row per sample target: the bug's kind and access, the tools that find it,
+the statement the report's deciding stack points at, the inputs that reach it,
+and the findings triage should make of the target's logs. Tests and triage checks read it from
 here rather than repeating it.
 """
 
@@ -20,6 +20,7 @@ COLUMNS = (
     "target",
     "kind",
     "access",
+    "tools",
     "root cause",
     "triggering inputs",
     "expected findings",
@@ -45,8 +46,36 @@ REPORT_HEADERS: dict[str, tuple[str, ...]] = {
     "none": (),
 }
 
+# What the other tools print for the kinds they find, by (tool, kind). Memcheck's
+# lines are the <what> texts of its XML log; its invalid accesses are written
+# from the access (`Invalid read of size`) in SampleTruth.headers_for.
+TOOL_REPORT_HEADERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("msan", "use-of-uninitialized-value"): (
+        "WARNING: MemorySanitizer: use-of-uninitialized-value",
+    ),
+    ("memcheck", "use-of-uninitialized-value"): (
+        "Conditional jump or move depends on uninitialised value(s)",
+    ),
+    ("memcheck", "heap-buffer-overflow"): (),
+    ("tsan", "data-race"): ("WARNING: ThreadSanitizer: data race",),
+    ("ubsan", "signed-integer-overflow"): ("runtime error: signed integer overflow:",),
+    ("ubsan", "invalid-shift-exponent"): ("runtime error: shift exponent",),
+    ("ubsan", "misaligned-pointer-use"): ("runtime error: load of misaligned address",),
+    ("ubsan", "null-dereference"): ("runtime error: member access within null pointer",),
+}
+TOOLS = ("asan", "msan", "memcheck", "tsan", "ubsan")
+KINDS = frozenset(REPORT_HEADERS) | {kind for _, kind in TOOL_REPORT_HEADERS}
+
 # Any of these in a log means some sanitizer reported an error.
 ERROR_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer")
+# The same, per tool: memcheck's XML log has an <error> element per error.
+TOOL_ERROR_MARKERS: dict[str, tuple[str, ...]] = {
+    "asan": ERROR_MARKERS,
+    "msan": ("WARNING: MemorySanitizer",),
+    "memcheck": ("<error>",),
+    "tsan": ("WARNING: ThreadSanitizer",),
+    "ubsan": ("runtime error:",),
+}
 
 _ROOT = re.compile(r"^(?P<function>\S.*?) \((?P<file>[^():]+):(?P<line>\d+)\)$")
 _COUNT = re.compile(r"^\s*(\d+)\b")
@@ -64,6 +93,7 @@ class SampleTruth:
     root_line: int | None
     triggering_inputs: tuple[str, ...]
     expected_findings: str
+    tools: tuple[str, ...] = ("asan",)
 
     @property
     def expected_count(self) -> int:
@@ -77,7 +107,16 @@ class SampleTruth:
 
     @property
     def report_headers(self) -> tuple[str, ...]:
-        """Substrings every triggering input's logs must contain."""
+        """Substrings every triggering input's logs must contain, from the first tool."""
+        return self.headers_for(self.tools[0])
+
+    def headers_for(self, tool: str) -> tuple[str, ...]:
+        """Substrings every triggering input's logs from `tool` must contain."""
+        if tool != "asan":
+            headers = TOOL_REPORT_HEADERS[(tool, self.kind)]
+            if tool == "memcheck" and self.kind == "heap-buffer-overflow" and self.access:
+                headers += (f"Invalid {self.access.lower()} of size",)
+            return headers
         headers = REPORT_HEADERS[self.kind]
         if self.kind == "leak":
             if "direct" in self.expected_findings.replace("indirect", ""):
@@ -119,11 +158,12 @@ def parse_table(text: str, where: str = "<text>") -> tuple[SampleTruth, ...]:
 def _row(cells: tuple[str, ...], where: str) -> SampleTruth:
     if len(cells) != len(COLUMNS):
         raise ValueError(f"{where}: expected {len(COLUMNS)} cells, found {len(cells)}")
-    target, kind, access, root, inputs, expected = cells
-    if kind not in REPORT_HEADERS:
-        raise ValueError(f"{where}: unknown kind '{kind}'; use one of {', '.join(REPORT_HEADERS)}")
+    target, kind, access, tools_cell, root, inputs, expected = cells
+    if kind not in KINDS:
+        raise ValueError(f"{where}: unknown kind '{kind}'; use one of {', '.join(sorted(KINDS))}")
     if access not in ("READ", "WRITE", "-"):
         raise ValueError(f"{where}: access must be READ, WRITE or -, not '{access}'")
+    tools = _tools(tools_cell, kind, where)
     function, file, line = _root(root, where)
     triggering = tuple(name.strip() for name in inputs.split(",")) if inputs != "-" else ()
     return SampleTruth(
@@ -135,7 +175,19 @@ def _row(cells: tuple[str, ...], where: str) -> SampleTruth:
         root_line=line,
         triggering_inputs=triggering,
         expected_findings=expected,
+        tools=tools,
     )
+
+
+def _tools(text: str, kind: str, where: str) -> tuple[str, ...]:
+    tools = tuple(name.strip() for name in text.split(","))
+    for tool in tools:
+        if tool not in TOOLS:
+            raise ValueError(f"{where}: unknown tool '{tool}'; use one of {', '.join(TOOLS)}")
+        known = kind in REPORT_HEADERS if tool == "asan" else (tool, kind) in TOOL_REPORT_HEADERS
+        if kind != "none" and not known:
+            raise ValueError(f"{where}: no report headers for kind '{kind}' from {tool}")
+    return tools
 
 
 def _root(text: str, where: str) -> tuple[str | None, str | None, int | None]:

@@ -8,6 +8,7 @@ from harness.config import load
 from tests.samples_truth import (
     REPO,
     SAMPLES,
+    TOOLS,
     SampleTruth,
     load_truth,
     parse_table,
@@ -83,7 +84,7 @@ def test_the_issue_kinds_are_all_covered():
     kinds = {truth.kind for truth in TRUTH}
     leaks = {truth.expected_findings for truth in TRUTH if truth.kind == "leak"}
 
-    assert kinds == {
+    assert kinds >= {
         "heap-buffer-overflow",
         "stack-buffer-overflow",
         "global-buffer-overflow",
@@ -103,6 +104,32 @@ def test_the_issue_kinds_are_all_covered():
     assert accesses == {"READ", "WRITE"}
 
 
+def test_other_tools_have_their_kinds_covered():
+    found_by = {(tool, truth.kind) for truth in TRUTH for tool in truth.tools}
+
+    assert {
+        ("msan", "use-of-uninitialized-value"),
+        ("memcheck", "use-of-uninitialized-value"),
+        ("tsan", "data-race"),
+        ("ubsan", "signed-integer-overflow"),
+        ("ubsan", "invalid-shift-exponent"),
+        ("ubsan", "misaligned-pointer-use"),
+        ("ubsan", "null-dereference"),
+        ("asan", "heap-buffer-overflow"),
+        ("memcheck", "heap-buffer-overflow"),
+    } <= found_by
+    assert {tool for truth in TRUTH for tool in truth.tools} == set(TOOLS)
+
+
+def test_a_bug_two_tools_find_is_one_expected_finding():
+    shared = [truth for truth in TRUTH if len(truth.tools) > 1]
+
+    assert {truth.tools for truth in shared} >= {("asan", "memcheck"), ("msan", "memcheck")}
+    for truth in shared:
+        assert truth.expected_count == 1
+        assert "one finding for" in truth.expected_findings
+
+
 def test_at_least_two_targets_reach_their_bug_through_two_callers():
     two_callers = [t for t in TRUTH if "one per caller" in t.expected_findings]
 
@@ -114,43 +141,57 @@ def test_at_least_two_targets_reach_their_bug_through_two_callers():
 
 TABLE = """intro
 
-| target | kind | access | root cause | triggering inputs | expected findings |
-|---|---|---|---|---|---|
-| t1 | leak | - | make (samples/t1/main.c:7) | a.txt, b.txt | 1 leak direct + 1 leak indirect |
-| t2 | none | - | - | - | 0 |
-| t3 | heap-buffer-overflow | WRITE | Ring::push (t3/main.cpp:19) | x | 2 found (one per caller) |
+| target | kind | access | tools | root cause | triggering inputs | expected findings |
+|---|---|---|---|---|---|---|
+| t1 | leak | - | asan | make (t1/main.c:7) | a.txt, b.txt | 1 leak direct + 1 leak indirect |
+| t2 | none | - | asan | - | - | 0 |
+| t3 | heap-buffer-overflow | WRITE | asan | Ring::push (t3/main.cpp:19) | x | 2 (one per caller) |
+| t4 | use-of-uninitialized-value | - | msan, memcheck | f (t4/main.c:3) | y | 1 found |
 
 paragraph
 """
 
 
 def test_parse_table_reads_cells_into_typed_fields():
-    leak, none, ring = parse_table(TABLE)
+    leak, none, ring, uninit = parse_table(TABLE)
 
     assert leak == SampleTruth(
         target="t1",
         kind="leak",
         access=None,
         root_function="make",
-        root_file="samples/t1/main.c",
+        root_file="t1/main.c",
         root_line=7,
         triggering_inputs=("a.txt", "b.txt"),
         expected_findings="1 leak direct + 1 leak indirect",
+        tools=("asan",),
     )
     assert leak.expected_count == 2
     assert leak.report_headers[-2:] == ("Direct leak of", "Indirect leak of")
     assert none.root_line is None and none.triggering_inputs == () and none.expected_count == 0
     assert (ring.root_function, ring.root_line, ring.access) == ("Ring::push", 19, "WRITE")
     assert ring.expected_count == 2
+    assert uninit.tools == ("msan", "memcheck")
+    assert uninit.headers_for("msan") == ("WARNING: MemorySanitizer: use-of-uninitialized-value",)
+    assert uninit.report_headers == uninit.headers_for("msan")
+
+
+def test_memcheck_headers_of_an_overflow_follow_the_access():
+    ring = parse_table(TABLE)[2]
+
+    assert ring.headers_for("memcheck") == ("Invalid write of size",)
+    assert ring.headers_for("asan") == ("ERROR: AddressSanitizer: heap-buffer-overflow",)
 
 
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        ("| t1 | leek | - | - | - | 0 |", "unknown kind 'leek'"),
-        ("| t1 | leak | READWRITE | - | - | 0 |", "access must be"),
-        ("| t1 | leak | - | make main.c:7 | - | 0 |", "root cause must read"),
-        ("| t1 | leak | - | - | 0 |", "expected 6 cells"),
+        ("| t1 | leek | - | asan | - | - | 0 |", "unknown kind 'leek'"),
+        ("| t1 | leak | READWRITE | asan | - | - | 0 |", "access must be"),
+        ("| t1 | leak | - | asan | make main.c:7 | - | 0 |", "root cause must read"),
+        ("| t1 | leak | - | asan | - | 0 |", "expected 7 cells"),
+        ("| t1 | leak | - | helgrind | - | - | 0 |", "unknown tool 'helgrind'"),
+        ("| t1 | data-race | - | asan | - | - | 0 |", "no report headers for kind 'data-race'"),
     ],
 )
 def test_parse_table_names_the_line_of_a_bad_row(broken: str, message: str):
