@@ -18,7 +18,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Global options that take a value: the word after them is not the command.
+_VALUE_OPTIONS = ("-C", "--config", "--db")
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or with only command `only` given its
+    arguments: preparing a command's parser imports what its choices need."""
     parser = _Parser(
         prog="harness",
         description="Build with sanitizers, run, and triage native memory bugs.",
@@ -31,14 +37,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for command in COMMANDS:
         child = sub.add_parser(command.NAME, help=command.HELP, description=command.HELP)
-        command.prepare_parser(child)
+        if only is None or command.NAME == only:
+            command.prepare_parser(child)
         child.set_defaults(_command=command)
     return parser
 
 
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command named on the command line, if one of ours."""
+    names = {command.NAME for command in COMMANDS}
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return None
+        if _takes_value(word):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in names else None
+    return None
+
+
+def _takes_value(word: str) -> bool:
+    if word in _VALUE_OPTIONS:
+        return True
+    # argparse also accepts unambiguous prefixes (--conf FILE)
+    prefix = word.startswith("--") and len(word) > 2 and "=" not in word
+    return prefix and any(option.startswith(word) for option in _VALUE_OPTIONS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(only=_command_word(words))
+    args = parser.parse_args(words)
 
     def load() -> Project:
         return open_project(args.directory, args.config, args.db)

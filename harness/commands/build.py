@@ -6,11 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness import build
 from harness.commands.base import Loader
 from harness.errors import EXIT_OK
-from harness.profiles import PARTS, PLAIN
-from harness.toolchain import FAMILIES
 
 NAME = "build"
 HELP = "build targets with sanitizers (SCons), or run your own build with sanitizer flags"
@@ -18,6 +15,9 @@ EPILOG = "Everything after '--' is your own build command, e.g.: harness build -
 
 
 def prepare_parser(parser: argparse.ArgumentParser) -> None:
+    from harness.profiles import PARTS, PLAIN
+    from harness.toolchain import FAMILIES
+
     parser.epilog = EPILOG
     profiles = parser.add_mutually_exclusive_group()
     for name in (*PARTS, PLAIN):
@@ -37,6 +37,8 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, load: Loader) -> int:
+    from harness import build
+
     project = load()
     if args.build_command:
         return build.wrap(project, args.profile, args.cc, args.build_command)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
-from tabulate import tabulate
-
-from harness import cost
 from harness.commands.base import Loader
-from harness.cost import CostReport
 from harness.errors import EXIT_OK, UsageError
-from harness.heap_profile import human_bytes
-from harness.subject import COMPILERS
+
+if TYPE_CHECKING:
+    from harness.cost import CostReport
 
 NAME = "cost"
 HELP = "slowdown and peak memory of each tool (ASan, LSan, UBSan, Valgrind, heaptrack)"
@@ -21,6 +19,9 @@ FORMATS = ("table", "json")
 
 
 def prepare_parser(parser: argparse.ArgumentParser) -> None:
+    from harness import cost
+    from harness.subject import COMPILERS
+
     parser.add_argument("target", metavar="TARGET")
     parser.add_argument("input", metavar="INPUT", help="a file, or a name in the target's inputs")
     parser.add_argument(
@@ -32,6 +33,8 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, load: Loader) -> int:
+    from harness import cost
+
     if args.runs < 1:
         raise UsageError(f"--runs {args.runs}: give 1 or more")
     project = load()
@@ -51,6 +54,11 @@ def _notify(message: str) -> None:
 
 
 def _table(report: CostReport) -> str:
+    from tabulate import tabulate
+
+    from harness import cost
+    from harness.heap_profile import human_bytes
+
     program = report.subject
     rows = []
     for row in report.rows:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tabulate import tabulate
-
-from harness import heap_profile
 from harness.commands.base import Loader
 from harness.errors import EXIT_OK
-from harness.heap_profile import HeapProfile, SiteChange, human_bytes
-from harness.subject import COMPILERS
+
+if TYPE_CHECKING:
+    from harness.heap_profile import HeapProfile, SiteChange
 
 NAME = "profile"
 HELP = "heap profile of one target on one input: peak, top allocation sites, plot"
@@ -20,6 +19,8 @@ NAME_WIDTH = 40
 
 
 def prepare_parser(parser: argparse.ArgumentParser) -> None:
+    from harness.subject import COMPILERS
+
     parser.add_argument("target", metavar="TARGET")
     parser.add_argument("input", metavar="INPUT", help="a file, or a name in the target's inputs")
     parser.add_argument(
@@ -40,6 +41,8 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, load: Loader) -> int:
+    from harness import heap_profile
+
     project = load()
     before = None
     if args.compare:  # before profiling: a wrong --compare fails fast
@@ -56,6 +59,9 @@ def run(args: argparse.Namespace, load: Loader) -> int:
 
 
 def _summary(result: HeapProfile) -> str:
+    from harness import heap_profile
+    from harness.heap_profile import human_bytes
+
     massif = result.massif
     program = result.subject
     lines = [
@@ -82,6 +88,10 @@ def _summary(result: HeapProfile) -> str:
 
 
 def _sites(result: HeapProfile) -> str:
+    from tabulate import tabulate
+
+    from harness import heap_profile
+
     sites = heap_profile.peak_sites(result.massif)
     if not sites:
         return "no allocation tree at the peak (Massif wrote no detailed snapshot there)"
@@ -109,6 +119,8 @@ def _short(name: str) -> str:
 
 
 def _changes(changes: tuple[SiteChange, ...]) -> str:
+    from tabulate import tabulate
+
     rows = [
         (
             _path(tuple(change.key.split(" ‹ "))),

@@ -4,6 +4,7 @@ never removed or renamed)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import IO, Any
 
 from harness.model import Finding, Report
@@ -51,24 +52,45 @@ def _finding(result: TriageResult, finding: Finding) -> dict[str, Any]:
         ],
         "status": finding.status,
         "count": len(finding.reports),
-        "reports": [_report(result, r) for r in finding.reports],
+        "reports": [_report(r, result.input_of) for r in finding.reports],
         "leak": finding.leak,
         "bug": result.bugs.get(finding.id),
+        "claimed_fixed": result.claims.get(finding.id),
     }
 
 
-def _report(result: TriageResult, report: Report) -> dict[str, Any]:
+def _report(report: Report, input_of: Callable[[Report], str | None]) -> dict[str, Any]:
+    source = report.source
     return {
-        "log": report.source.log,
-        "offset": report.source.offset,
-        "pid": report.source.pid,
+        "log": source.log,
+        "offset": source.offset,
+        "pid": source.pid,
         "address": report.address,
         "truncated": report.truncated,
-        "input": result.input_of(report),
+        "input": input_of(report),
         "tool": report.tool,
     }
 
 
 def write(document: dict[str, Any], out: IO[str]) -> None:
-    json.dump(document, out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    """The document with one finding (and one unparsed entry) per line.
+
+    Laid out by hand around json.dumps of each item: `indent` turns off the
+    C encoder, which a triage of thousands of reports then waits on.
+    """
+    out.write("{\n")
+    last = len(document) - 1
+    for number, (key, value) in enumerate(document.items()):
+        out.write(f"  {_dumps(key)}: ")
+        if isinstance(value, list) and value:
+            out.write("[\n    ")
+            out.write(",\n    ".join(map(_dumps, value)))
+            out.write("\n  ]")
+        else:
+            out.write(_dumps(value))
+        out.write(",\n" if number < last else "\n")
+    out.write("}\n")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -177,7 +177,7 @@ def stored_reports(conn: sqlite3.Connection, shown_by_key: Mapping[str, str]) ->
         leak,
         head,
         digest,
-    ) in _report_rows(conn, shown_by_key):
+    ) in report_rows(conn, shown_by_key, _STORED_COLUMNS):
         shown = shown_by_key.get(key)
         if shown is None:
             continue
@@ -204,19 +204,21 @@ def stored_reports(conn: sqlite3.Connection, shown_by_key: Mapping[str, str]) ->
     return found
 
 
-def _report_rows(conn: sqlite3.Connection, keys: Mapping[str, str]) -> Iterable[tuple[Any, ...]]:
-    """The stored rows of the reports of `keys` (and maybe of other logs too)."""
+def report_rows(
+    conn: sqlite3.Connection, keys: Mapping[str, str], columns: str
+) -> Iterable[tuple[Any, ...]]:
+    """`columns` of the stored reports of `keys` (and maybe of other logs too), as tuples."""
     cursor = conn.cursor()
     cursor.row_factory = None
     stored = conn.execute("SELECT COUNT(*) FROM logs").fetchone()[0]
     if 2 * len(keys) >= stored:
         # Most logs wanted (a triage of an unchanged corpus): one scan costs
         # less than looking each log up; the caller skips the others.
-        yield from cursor.execute(f"SELECT {_STORED_COLUMNS} FROM reports ORDER BY id")
+        yield from cursor.execute(f"SELECT {columns} FROM reports ORDER BY id")
         return
     for chunk in _chunks(list(keys), 900):
         marks = ",".join("?" * len(chunk))
-        query = f"SELECT {_STORED_COLUMNS} FROM reports WHERE log_key IN ({marks}) ORDER BY id"
+        query = f"SELECT {columns} FROM reports WHERE log_key IN ({marks}) ORDER BY id"
         yield from cursor.execute(query, chunk)
 
 
