@@ -21,13 +21,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from harness import vcs
+from harness import claims, reproducers, vcs
 from harness.model import Commit, Finding, Job, Report, Unparsed
 from harness.store import Ingestion, LogEntry, RunRow, Store, utc_now
 from harness.triage.cluster import Cluster, cluster_signed, sign
 from harness.triage.intake import take_in, whole_representatives
 from harness.triage.parallel import Parsed, parse_data
-from harness.triage.signature import DEFAULT_DEPTH, Signature
+from harness.triage.signature import DEFAULT_DEPTH, Signature, content_key, signature
 from harness.triage.sources import STDIN, LogFile, discover
 
 GATING = ("new", "regressed")
@@ -64,6 +64,8 @@ class TriageResult:
     bugs: dict[str, str]
     stored: bool
     root: str = ""
+    # finding → a commit whose message claims it fixed, though it still reproduces
+    claims: dict[str, str] = field(default_factory=dict)
 
     def gating(self) -> tuple[Finding, ...]:
         """Findings that make `--fail-on new` fail: new or regressed. Without a
@@ -113,13 +115,19 @@ def _triage(
     if stdin is not None and STDIN in [str(p) for p in paths]:
         _add_stdin(loaded, stdin, commit, opts.ignore, opts.depth)
     clusters = whole_representatives(cluster_signed(loaded.signed), loaded.parsed)
+    clusters = _whole_stored(clusters, store, loaded.stored)
     statuses: dict[str, str] = {}
+    claimed: dict[str, str] = {}
     if store is not None:
         run = RunRow(_ingestion_id(), "triage", commit.sha, commit.branch, commit.dirty, utc_now())
         ingestion = Ingestion(
-            run, tuple(loaded.entries), clusters, _run_rows(found.jobs), loaded.stacks
+            run, tuple(loaded.entries), clusters, _run_rows(found.jobs), loaded.stacks, found.jobs
         )
-        statuses = store.ingest(ingestion).statuses
+        claims.scan(store, root or Path.cwd())
+        outcome = store.ingest(ingestion)
+        statuses = outcome.statuses
+        reproducers.keep(root or Path.cwd(), found.jobs, loaded.entries)
+        claimed = claims.contradicted(store, root or Path.cwd(), outcome.seen)
     findings = tuple(replace(c.finding, status=statuses.get(c.finding.id)) for c in clusters)
     stats = Stats(
         logs=len(loaded.entries),
@@ -137,6 +145,7 @@ def _triage(
         bugs={c.finding.id: c.bug_key for c in clusters},
         stored=store is not None,
         root=str(root or Path.cwd()),
+        claims=claimed,
     )
 
 
@@ -174,6 +183,7 @@ class _Loaded:
     signed: list[tuple[Report, Signature]] = field(default_factory=list)
     stacks: dict[str, str] = field(default_factory=dict)  # hash → stacks JSON
     parsed: dict[str, str] = field(default_factory=dict)  # shown → path, logs parsed now
+    stored: dict[str, str] = field(default_factory=dict)  # shown → key, logs read from the store
 
 
 def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _Options) -> _Loaded:
@@ -184,10 +194,8 @@ def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _
     loaded = _Loaded()
     if store is not None and known:
         shown_by_key = {key: shown for shown, (key, _) in known.items()}
-        stored = store.stored_reports(shown_by_key)
-        for report in stored:
-            by_log.setdefault(report.source.log, []).append(report)
-        loaded.signed = sign(stored, opts.ignore, opts.depth)
+        loaded.signed = _stored_signed(store, shown_by_key, by_log, opts)
+        loaded.stored = {shown: key for shown, (key, _) in known.items()}
     to_parse = [(f.path, f.shown) for f in files if f.shown not in known]
     intake = take_in(to_parse, opts.workers, opts.ignore, opts.depth)
     loaded.signed.extend(intake.signed)
@@ -212,6 +220,42 @@ def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _
         loaded.bytes += d.size
         loaded.parsed[f.shown] = f.path
     return loaded
+
+
+def _stored_signed(
+    store: Store, shown_by_key: dict[str, str], by_log: dict[str, list[Report]], opts: _Options
+) -> list[tuple[Report, Signature]]:
+    """The stored reports of known logs with their signatures under the current
+    rules: computed once per group of reports a signature cannot tell apart."""
+    signed: list[tuple[Report, Signature]] = []
+    memo: dict[tuple[object, ...], Signature] = {}
+    for group in store.stored_groups(shown_by_key):
+        key = content_key(group.sample)
+        sig = memo.get(key)
+        if sig is None:
+            sig = memo[key] = signature(group.sample, opts.ignore, opts.depth)
+        signed.extend([(report, sig) for report in group.reports])
+        for report in group.reports:
+            by_log.setdefault(report.source.log, []).append(report)
+    return signed
+
+
+def _whole_stored(
+    clusters: tuple[Cluster, ...], store: Store | None, stored: dict[str, str]
+) -> tuple[Cluster, ...]:
+    """The report each finding shows first, read again whole from the store when
+    its log (shown → key in `stored`) was known: stored reports are read light."""
+    if store is None or not stored:
+        return clusters
+    out = []
+    for c in clusters:
+        first = c.finding.reports[0]
+        key = stored.get(first.source.log)
+        whole = store.whole_report(key, first) if key is not None else None
+        if whole is not None:
+            c = replace(c, finding=replace(c.finding, reports=(whole, *c.finding.reports[1:])))
+        out.append(c)
+    return tuple(out)
 
 
 def _known_keys(

@@ -7,11 +7,9 @@ import sys
 
 from harness.commands.base import Loader
 from harness.errors import EXIT_OK
-from harness.render.detail import history_rows, show_lines, write_history, write_lines
-from harness.store import open_store
 
 NAME = "history"
-HELP = "findings with first-seen and last-seen commit, status and count"
+HELP = "findings across commits: all, or one finding's timeline"
 
 
 def prepare_parser(parser: argparse.ArgumentParser) -> None:
@@ -19,9 +17,19 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, load: Loader) -> int:
-    with open_store(load().db, create=False) as store:
+    from harness import vcs
+    from harness.render.across import timeline_lines, write_lines
+    from harness.render.detail import history_rows, write_history
+    from harness.store import open_store
+
+    project = load()
+    with open_store(project.db, create=False) as store:
         if args.finding:
-            write_lines(show_lines(store.detail(args.finding)), sys.stdout)
+            detail = store.detail(args.finding)
+            tracked = store.tracked(detail.finding.id)
+            repo = vcs.repository(project.root)
+            lines = timeline_lines(detail, tracked, lambda sha: vcs.info(repo, sha))
+            write_lines(lines, sys.stdout)
             return EXIT_OK
         findings = store.history()
     write_history(history_rows(findings), sys.stdout)

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tabulate import tabulate
-
-from harness import launch, run_modes, runner
 from harness.commands.base import Loader
-from harness.model import Job
-from harness.run_plan import DEFAULT_PROFILE, plan, relative
+from harness.errors import UsageError
+
+if TYPE_CHECKING:
+    from harness import runner
+    from harness.model import Job
+    from harness.project import Project
+    from harness.run_plan import Plan
 
 NAME = "run"
 HELP = "run every target on its inputs, sanitizer logs into logs/<run-id>/"
 
 
 def prepare_parser(parser: argparse.ArgumentParser) -> None:
+    from harness import run_modes, runner
+    from harness.run_plan import DEFAULT_PROFILE
+
     parser.add_argument(
         "--profile",
         help=f"sanitizer profile the targets were built with (default: {DEFAULT_PROFILE})",
@@ -41,7 +46,15 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=_positive_float, metavar="S", help="seconds per job, for every target"
     )
     parser.add_argument(
-        "--repeat", type=_positive_int, default=1, metavar="N", help="runs of each input"
+        "--repeat",
+        type=_positive_int,
+        metavar="N",
+        help="runs of each input (default 1; 3 with --reproducers)",
+    )
+    parser.add_argument(
+        "--reproducers",
+        action="store_true",
+        help="run only the stored reproducers of every open finding (verifies fixes)",
     )
     parser.add_argument(
         "--rss-limit",
@@ -54,16 +67,28 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, load: Loader) -> int:
+    from tabulate import tabulate
+
+    from harness import launch, run_modes, runner
+    from harness.run_plan import DEFAULT_PROFILE, plan, relative
+
     project = load()
     mode = run_modes.choose_mode(args.valgrind, args.leaks, args.profile)
-    chosen = plan(
-        project,
-        args.targets,
-        profile=args.profile or DEFAULT_PROFILE,
-        cc=args.cc,
-        repeat=args.repeat,
-        mode=mode,
-    )
+    if args.reproducers:
+        if args.valgrind or args.leaks:
+            raise UsageError("--reproducers runs the sanitizer builds: drop --valgrind/--leaks")
+        chosen = _reproducer_plan(project, args)
+        if chosen is None:
+            return 0
+    else:
+        chosen = plan(
+            project,
+            args.targets,
+            profile=args.profile or DEFAULT_PROFILE,
+            cc=args.cc,
+            repeat=args.repeat or 1,
+            mode=mode,
+        )
     for warning in chosen.warnings:
         print(f"harness: warning: {warning}", file=sys.stderr)
     progress = _progress_line(sys.stderr) if sys.stderr.isatty() else None
@@ -99,6 +124,24 @@ def run(args: argparse.Namespace, load: Loader) -> int:
     for line in launch.notes(chosen):
         print(line)
     return 0
+
+
+def _reproducer_plan(project: Project, args: argparse.Namespace) -> Plan | None:
+    """The plan of `--reproducers`; None (after saying why) when there is nothing to run."""
+    from harness import reproducers
+    from harness.run_plan import DEFAULT_PROFILE
+    from harness.store import open_store
+
+    profile = args.profile or DEFAULT_PROFILE
+    with open_store(project.db) as store:
+        selection = reproducers.select(store, project.root, profile, args.targets)
+    for why in selection.skipped:
+        print(f"harness: warning: {why}", file=sys.stderr)
+    if not selection.chosen:
+        print(f"no open finding has a stored reproducer for profile {profile}: nothing to run")
+        return None
+    repeat = args.repeat or reproducers.DEFAULT_REPEAT
+    return reproducers.plan(project, selection.chosen, profile=profile, cc=args.cc, repeat=repeat)
 
 
 def _jobs(count: int) -> str:

@@ -7,8 +7,6 @@ import sys
 
 from harness.commands.base import Loader
 from harness.errors import EXIT_OK
-from harness.render.detail import show_lines, write_lines
-from harness.store import open_store
 
 NAME = "show"
 HELP = "show one finding: title, stacks, where it was seen, status history"
@@ -19,7 +17,16 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, load: Loader) -> int:
-    with open_store(load().db, create=False) as store:
+    from harness import vcs
+    from harness.render.across import tracking_lines
+    from harness.render.detail import show_lines, write_lines
+    from harness.store import open_store
+
+    project = load()
+    with open_store(project.db, create=False) as store:
         detail = store.detail(args.finding)
-    write_lines(show_lines(detail), sys.stdout)
+        tracked = store.tracked(detail.finding.id)
+    repo = vcs.repository(project.root)
+    extra = tracking_lines(tracked, lambda sha: vcs.info(repo, sha))
+    write_lines(show_lines(detail) + ([""] + extra if extra else []), sys.stdout)
     return EXIT_OK

@@ -9,15 +9,14 @@ from pathlib import Path
 
 from harness.commands.base import Loader
 from harness.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from harness.pipeline import triage
-from harness.render import Format
-from harness.store import open_store
 
 NAME = "triage"
 HELP = "parse sanitizer logs into deduplicated, ranked findings"
 
 
 def prepare_parser(parser: argparse.ArgumentParser) -> None:
+    from harness.render import Format
+
     parser.add_argument(
         "paths", nargs="+", metavar="PATH", help="log files or folders; - for stdin"
     )
@@ -33,6 +32,11 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, load: Loader) -> int:
+    from harness.claims import warning as claim_warning
+    from harness.pipeline import triage
+    from harness.render import Format
+    from harness.store import open_store
+
     if args.paths.count("-") > 1:
         raise UsageError("- (standard input) may be given once")
     project = load()
@@ -50,6 +54,8 @@ def run(args: argparse.Namespace, load: Loader) -> int:
             # like git and make, -C DIR runs as if started in DIR
             cwd=Path(args.directory).resolve() if args.directory else None,
         )
+    for finding, commit in sorted(result.claims.items()):
+        print(f"harness: warning: {claim_warning(finding, commit)}", file=sys.stderr)
     fmt = Format(args.format)
     if args.output:
         with Path(args.output).open("w", encoding="utf-8") as out:

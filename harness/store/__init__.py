@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.errors import HarnessError, UsageError
 from harness.model import Report
-from harness.store import queries, rekey
+from harness.store import evidence, light, queries, rekey, tracking
 from harness.store.ingestion import Ingestion, LogEntry, Outcome, RunRow, existing_keys, ingest
 from harness.store.queries import FindingDetail, StoredFinding
 from harness.store.schema import SCHEMA_VERSION, migrate
@@ -66,6 +66,13 @@ class Store:
     def stored_reports(self, shown_by_key: Mapping[str, str]) -> list[Report]:
         return queries.stored_reports(self.conn, shown_by_key)
 
+    def stored_groups(self, shown_by_key: Mapping[str, str]) -> list[light.StoredGroup]:
+        """Stored reports light, grouped by what their signature reads (see store.light)."""
+        return light.stored_groups(self.conn, shown_by_key)
+
+    def whole_report(self, key: str, report: Report) -> Report | None:
+        return light.whole_report(self.conn, key, report)
+
     def ingest(self, ingestion: Ingestion) -> Outcome:
         return ingest(self.conn, ingestion)
 
@@ -80,6 +87,58 @@ class Store:
 
     def history(self) -> tuple[StoredFinding, ...]:
         return queries.history(self.conn)
+
+    # findings across commits (harness.store.tracking)
+
+    def resolve(self, prefix: str) -> str:
+        """The one finding id starting with `prefix` (UsageError when none or several)."""
+        return queries.resolve(self.conn, prefix)
+
+    def tracked(self, finding: str) -> tracking.Tracking:
+        return tracking.tracking(self.conn, finding)
+
+    def set_muted(self, finding: str, reason: str | None) -> str:
+        """Mute with a reason, or unmute with None; returns the status now shown."""
+        return tracking.set_muted(self.conn, finding, reason, utc_now())
+
+    def meta(self, key: str) -> str | None:
+        return tracking.meta(self.conn, key)
+
+    def add_claims(self, claims: Iterable[tracking.Claim], head: str) -> None:
+        tracking.add_claims(self.conn, claims, head, utc_now())
+
+    def claims(self) -> tuple[tracking.Claim, ...]:
+        return tracking.claims(self.conn)
+
+    def mark_claimed(self, contradicted: Mapping[str, str]) -> None:
+        tracking.mark_claimed(self.conn, contradicted)
+
+    def record_bisection(self, finding: str, result: tracking.Bisection) -> None:
+        tracking.record_bisection(self.conn, finding, result)
+
+    def reproducers(self, finding: str) -> tuple[evidence.Reproducer, ...]:
+        return evidence.reproducers(self.conn, finding)
+
+    def active_reproducers(self) -> tuple[tuple[str, evidence.Reproducer], ...]:
+        return tracking.active_reproducers(self.conn)
+
+    def clean_commits(self, finding: str) -> list[tuple[str, str]]:
+        return evidence.clean_commits(self.conn, finding)
+
+    def clean_counts(self, finding: str) -> dict[str, int]:
+        return tracking.clean_counts(self.conn, finding)
+
+    def seen_commits(self) -> dict[str, dict[str, str]]:
+        return tracking.seen_commits(self.conn)
+
+    def fixed_times(self) -> dict[str, list[str]]:
+        return tracking.fixed_times(self.conn)
+
+    def run_commits(self) -> list[str]:
+        return tracking.run_commits(self.conn)
+
+    def known_commits(self) -> set[str]:
+        return tracking.known_commits(self.conn)
 
 
 def _sqlite_path(location: str) -> Path:

@@ -8,16 +8,29 @@ leaves the database as it was.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from harness.model import Report, Stack
-from harness.store import rows
+from harness import lifecycle
+from harness.lifecycle import FIXED, MUTED, NEW, OPEN, REGRESSED
+from harness.model import Job, Report, Stack
+from harness.store import evidence, fold, rows
 from harness.triage.cluster import Cluster
 
-NEW, OPEN, FIXED, REGRESSED, MUTED = "new", "open", "fixed", "regressed", "muted"
+__all__ = [
+    "FIXED",
+    "MUTED",
+    "NEW",
+    "OPEN",
+    "REGRESSED",
+    "Ingestion",
+    "LogEntry",
+    "Outcome",
+    "RunRow",
+    "existing_keys",
+    "ingest",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +73,11 @@ class Ingestion:
     clusters: tuple[Cluster, ...]
     runs: tuple[RunRow, ...] = ()
     stacks: Mapping[str, str] = field(default_factory=dict)  # hash → stacks_json
+    # every job of the runs.jsonl files found: a job that ran a reproducer to
+    # its end without the finding is the evidence of a fix
+    jobs: tuple[Job, ...] = ()
+    # clean executions of a reproducer at one commit that make a finding fixed
+    clean_runs: int = lifecycle.DEFAULT_CLEAN_RUNS
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +85,8 @@ class Outcome:
     statuses: dict[str, str] = field(default_factory=dict)
     logs_added: int = 0
     reports_added: int = 0
+    # finding → the commits of the logs new to the store that showed it
+    seen: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def existing_keys(conn: sqlite3.Connection, keys: Iterable[str]) -> set[str]:
@@ -109,9 +129,9 @@ def _write(conn: sqlite3.Connection, ingestion: Ingestion) -> Outcome:
     }
     _insert_logs(conn, ingestion.run.id, fresh.values())
     added = _insert_reports(conn, fresh.values(), finding_of, ingestion.stacks)
-    statuses = _update_findings(conn, ingestion, fresh)
+    statuses, seen = _update_findings(conn, ingestion, fresh)
     _update_stat_cache(conn, ingestion.logs)
-    return Outcome(statuses=statuses, logs_added=len(fresh), reports_added=added)
+    return Outcome(statuses=statuses, logs_added=len(fresh), reports_added=added, seen=seen)
 
 
 def _insert_runs(conn: sqlite3.Connection, runs: Sequence[RunRow]) -> None:
@@ -181,73 +201,32 @@ def _stacks_hash(
     return digest
 
 
-def next_status(old: str, added: bool) -> str:
-    """The lifecycle step when a finding is seen again (`added`: in logs not seen before)."""
-    if old == MUTED:
-        return MUTED
-    if old == FIXED:
-        return REGRESSED if added else FIXED
-    if old == REGRESSED and added:
-        return REGRESSED
-    return OPEN
-
-
 def _update_findings(
     conn: sqlite3.Connection, ingestion: Ingestion, fresh: dict[str, LogEntry]
-) -> dict[str, str]:
-    by_shown = {entry.shown: entry for entry in fresh.values()}
-    now, run = ingestion.run.started, ingestion.run.id
+) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """Fold this ingestion's evidence into every finding it concerns; returns the
+    shown status of the findings of this triage, and where fresh logs showed them."""
+    run = ingestion.run
+    jobs = {(job.run_id, job.job): job for job in ingestion.jobs}
+    job_of_log = {
+        e.shown: jobs[(e.run_id, e.job)]
+        for e in ingestion.logs
+        if e.run_id is not None and e.job is not None and (e.run_id, e.job) in jobs
+    }
+    evidence.store_reproducers(conn, ingestion.clusters, job_of_log, run.started)
+    new_jobs = evidence.store_jobs(conn, run.id, ingestion.jobs, {e.key for e in ingestion.logs})
+    sightings = fold.sightings(ingestion, fresh)
     statuses: dict[str, str] = {}
     for c in ingestion.clusters:
-        f = c.finding
-        new_logs = [by_shown[r.source.log] for r in f.reports if r.source.log in by_shown]
-        commit = new_logs[-1].commit if new_logs else ingestion.run.commit
-        row = conn.execute("SELECT status, tools FROM findings WHERE id = ?", (f.id,)).fetchone()
-        if row is None:
-            first = new_logs[0].commit if new_logs else commit
-            conn.execute(
-                "INSERT INTO findings (id, signature_version, kind, access, access_size, leak,"
-                " title, severity, security, tools, frames, bug_key, status, first_commit,"
-                " first_time, last_commit, last_time)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (f.id, f.signature_version, f.kind, f.access, f.access_size, f.leak, f.title)
-                + (f.severity, int(f.security), json.dumps(list(f.tools)))
-                + (rows.frames_json(f.frames), c.bug_key, NEW, first, now, commit, now),
-            )
-            _event(conn, f.id, run, first, now, None, NEW)
-            statuses[f.id] = NEW
-            continue
-        old, tools = row[0], set(json.loads(row[1])) | set(f.tools)
-        status = next_status(old, bool(new_logs))
-        if new_logs:
-            conn.execute(
-                "UPDATE findings SET status = ?, tools = ?, last_commit = ?, last_time = ?"
-                " WHERE id = ?",
-                (status, json.dumps(sorted(tools)), commit, now, f.id),
-            )
-        else:
-            conn.execute("UPDATE findings SET status = ? WHERE id = ?", (status, f.id))
-        if status != old:
-            _event(conn, f.id, run, commit, now, old, status)
-        statuses[f.id] = status
-    return statuses
-
-
-def _event(
-    conn: sqlite3.Connection,
-    finding: str,
-    ingestion: str | None,
-    commit: str | None,
-    time: str,
-    old: str | None,
-    new: str,
-    note: str | None = None,
-) -> None:
-    conn.execute(
-        "INSERT INTO finding_events (finding_id, ingestion, commit_sha, time, old_status,"
-        " new_status, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (finding, ingestion, commit, time, old, new, note),
-    )
+        found = sightings[c.finding.id]
+        statuses[c.finding.id] = fold.fold(conn, ingestion, c.finding, found, bool(new_jobs))
+    for finding in sorted(evidence.affected_by(conn, new_jobs) - set(statuses)):
+        fold.fold(conn, ingestion, None, (), True, finding)
+    seen = {
+        fid: tuple(dict.fromkeys(s.commit for s, is_fresh in found if is_fresh and s.commit))
+        for fid, found in sightings.items()
+    }
+    return statuses, {fid: commits for fid, commits in seen.items() if commits}
 
 
 def _update_stat_cache(conn: sqlite3.Connection, logs: Iterable[LogEntry]) -> None:

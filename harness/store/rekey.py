@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from harness.model import Stack
 from harness.store import rows
-from harness.store.ingestion import _event
+from harness.store.fold import _event
 from harness.triage.severity import rate
 from harness.triage.signature import SIGNATURE_VERSION, Signature, signature
 
@@ -68,8 +68,16 @@ def _rekey_one(
             " note FROM finding_events WHERE finding_id = ? ORDER BY id",
             (new_id, old),
         )
+        # approximate: every part keeps every reproducer of the finding it came from
+        conn.execute(
+            "INSERT OR IGNORE INTO reproducers (finding_id, target, profile, input_sha256, input,"
+            " first_time) SELECT ?, target, profile, input_sha256, input, first_time"
+            " FROM reproducers WHERE finding_id = ?",
+            (new_id, old),
+        )
         status = source["status"]
         _event(conn, new_id, None, None, now, status, status, f"re-keyed from {old}")
+    conn.execute("DELETE FROM reproducers WHERE finding_id = ?", (old,))
     conn.execute("DELETE FROM finding_events WHERE finding_id = ?", (old,))
     conn.execute("DELETE FROM findings WHERE id = ?", (old,))
 

@@ -56,6 +56,49 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             path TEXT PRIMARY KEY, size INTEGER NOT NULL,
             mtime_ns INTEGER NOT NULL, log_key TEXT NOT NULL)""",
     ),
+    # 2: findings across commits: every job a run executed (the clean ones
+    # prove fixes), reproducers, fix claims, muting and bisections.
+    (
+        """CREATE TABLE jobs (
+            run_id TEXT NOT NULL, job INTEGER NOT NULL,
+            target TEXT NOT NULL, profile TEXT NOT NULL, compiler TEXT,
+            input TEXT, input_sha256 TEXT NOT NULL,  -- '' for a job with no input
+            repeat INTEGER NOT NULL DEFAULT 0,
+            commit_sha TEXT, dirty INTEGER NOT NULL DEFAULT 0,
+            exit_code INTEGER, signal TEXT,
+            timed_out INTEGER NOT NULL DEFAULT 0, oom INTEGER NOT NULL DEFAULT 0,
+            logs INTEGER NOT NULL,                   -- how many logs runs.jsonl names
+            complete INTEGER NOT NULL DEFAULT 0,     -- every one of them was ingested
+            ingestion TEXT NOT NULL,
+            PRIMARY KEY (run_id, job))""",
+        "CREATE INDEX jobs_by_reproducer ON jobs(target, profile, input_sha256)",
+        "CREATE INDEX logs_by_job ON logs(run_id, job)",
+        # (target, profile, input) of the jobs whose logs showed the finding
+        """CREATE TABLE reproducers (
+            finding_id TEXT NOT NULL, target TEXT NOT NULL, profile TEXT NOT NULL,
+            input_sha256 TEXT NOT NULL, input TEXT, first_time TEXT NOT NULL,
+            PRIMARY KEY (finding_id, target, profile, input_sha256))""",
+        "CREATE INDEX reproducers_by_input ON reproducers(target, profile, input_sha256)",
+        # status holds what is shown ('muted' while muted); base_status the
+        # lifecycle status underneath, which runs keep moving while muted.
+        "ALTER TABLE findings ADD COLUMN base_status TEXT",
+        "ALTER TABLE findings ADD COLUMN mute_reason TEXT",
+        # start of the latest run that showed the finding, and the fix evidence
+        "ALTER TABLE findings ADD COLUMN seen_time TEXT",
+        "ALTER TABLE findings ADD COLUMN fixed_time TEXT",
+        "ALTER TABLE findings ADD COLUMN fixed_commit TEXT",
+        # a commit whose message claims the fix while the finding still reproduces
+        "ALTER TABLE findings ADD COLUMN claimed_fixed TEXT",
+        """CREATE TABLE claims (
+            commit_sha TEXT NOT NULL, prefix TEXT NOT NULL, time TEXT NOT NULL,
+            PRIMARY KEY (commit_sha, prefix))""",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE bisections (
+            id INTEGER PRIMARY KEY, finding_id TEXT NOT NULL, time TEXT NOT NULL,
+            good TEXT NOT NULL, bad TEXT NOT NULL, first_bad TEXT,
+            candidates TEXT NOT NULL, steps TEXT NOT NULL)""",
+        "CREATE INDEX bisections_by_finding ON bisections(finding_id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

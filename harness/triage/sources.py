@@ -42,6 +42,8 @@ class _RunIndex:
     """runs.jsonl files read so far: run folder → {log relpath → Job}."""
 
     folders: dict[str, dict[str, Job] | None] = field(default_factory=dict)
+    # every job of every runs.jsonl read, those that left no log included
+    jobs: dict[tuple[str, int], Job] = field(default_factory=dict)
     # a log's folder → its run folder (or None): thousands of logs share a few folders
     run_folder_of: dict[str, str | None] = field(default_factory=dict)
     unparsed: list[Unparsed] = field(default_factory=list)
@@ -62,14 +64,21 @@ class _RunIndex:
             if folder not in self.folders:
                 runs = os.path.join(folder, RUNS_FILE)
                 found = os.path.isfile(runs)
-                self.folders[folder] = _read_runs(Path(runs), self.unparsed) if found else None
+                self.folders[folder] = self.read(Path(runs)) if found else None
             if self.folders[folder] is not None:
                 return folder
             folder = os.path.dirname(folder)
         return None
 
+    def read(self, runs: Path) -> dict[str, Job]:
+        by_log = _read_runs(runs, self.unparsed, self.jobs)
+        self.folders[str(runs.parent)] = by_log
+        return by_log
 
-def _read_runs(path: Path, unparsed: list[Unparsed]) -> dict[str, Job]:
+
+def _read_runs(
+    path: Path, unparsed: list[Unparsed], every: dict[tuple[str, int], Job]
+) -> dict[str, Job]:
     jobs: dict[str, Job] = {}
     offset = 0
     with path.open("rb") as handle:
@@ -82,6 +91,7 @@ def _read_runs(path: Path, unparsed: list[Unparsed]) -> dict[str, Job]:
                     unparsed.append(Unparsed(str(path), offset, f"bad runs.jsonl line: {exc}"))
                 else:
                     jobs.update({log: job for log in job.logs})
+                    every[(job.run_id, job.job)] = job
             offset += len(raw)
     return jobs
 
@@ -90,6 +100,8 @@ def _read_runs(path: Path, unparsed: list[Unparsed]) -> dict[str, Job]:
 class Discovery:
     files: tuple[LogFile, ...]
     unparsed: tuple[Unparsed, ...]
+    # every job of the runs.jsonl files read: those of the logs, and every job
+    # of a runs.jsonl under a given folder (a job that left no log is a clean run)
     jobs: tuple[Job, ...]
 
 
@@ -103,21 +115,27 @@ def discover(paths: Sequence[str | Path], cwd: Path | None = None) -> Discovery:
     files: list[LogFile] = []
     seen: set[str] = set()
     unreadable: list[Unparsed] = []
+    runs_files: list[str] = []
     for given in paths:
         if str(given) == STDIN:
             continue
-        for shown, path in _expand(str(given), base, unreadable):
+        for shown, path in _expand(str(given), base, unreadable, runs_files):
             if path in seen:
                 continue
             seen.add(path)
             link = index.lookup(path)
             job, rel = link if link else (None, None)
             files.append(LogFile(path=path, shown=shown, job=job, relpath=rel))
-    jobs = {(j.run_id, j.job): j for f in files if (j := f.job) is not None}
+    for runs in runs_files:
+        if os.path.dirname(runs) not in index.folders:
+            index.read(Path(runs))
+    jobs = dict(sorted(index.jobs.items()))
     return Discovery(tuple(files), tuple(unreadable + index.unparsed), tuple(jobs.values()))
 
 
-def _expand(given: str, base: Path, unreadable: list[Unparsed]) -> Iterable[tuple[str, str]]:
+def _expand(
+    given: str, base: Path, unreadable: list[Unparsed], runs_files: list[str]
+) -> Iterable[tuple[str, str]]:
     path = base / given
     if path.is_dir():
         top = os.path.abspath(path)
@@ -128,6 +146,8 @@ def _expand(given: str, base: Path, unreadable: list[Unparsed]) -> Iterable[tupl
             for name in sorted(names):
                 if name != RUNS_FILE:
                     yield os.path.join(prefix, name), os.path.join(folder, name)
+                else:
+                    runs_files.append(os.path.join(folder, name))
     elif path.is_file():
         yield given, os.path.abspath(path)
     elif path.exists():

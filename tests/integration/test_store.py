@@ -15,6 +15,7 @@ import pytest
 from harness.model import Report
 from harness.store import Ingestion, LogEntry, RunRow, Store, open_store, utc_now
 from harness.store import ingestion as ingest_module
+from harness.store.schema import SCHEMA_VERSION
 from harness.triage.cluster import cluster
 from harness.triage.signature import signature
 from tests.unit.reportbuilders import leak_report, report
@@ -70,7 +71,8 @@ def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
     db = tmp_path / "f.db"
     open_store(db).close()
     conn = sqlite3.connect(db)
-    assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == 1
+    assert conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    assert SCHEMA_VERSION >= 2
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

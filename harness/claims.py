@@ -1,0 +1,75 @@
+"""Fix claims: a commit message line `Fixes-finding: <id>` says that commit
+fixes the finding (the key in any case, a unique id prefix is enough).
+
+A claim changes no status: only runs do. Each triage scans the commits made
+since the last scan; when a run at the claiming commit or after it still
+shows the finding, the triage says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from harness import vcs
+from harness.store import Store
+from harness.store.tracking import CLAIMS_SCANNED, Claim
+
+if TYPE_CHECKING:
+    import git
+
+# At least 4 hex digits: shorter prefixes name too many findings to mean one.
+_LINE = re.compile(r"^[ \t]*fixes-finding:[ \t]*([0-9a-f]{4,})\b", re.IGNORECASE | re.MULTILINE)
+
+
+def parse(message: str) -> tuple[str, ...]:
+    """The finding id prefixes a commit message claims fixed, lower case, in order."""
+    return tuple(dict.fromkeys(m.group(1).lower() for m in _LINE.finditer(message)))
+
+
+def scan(store: Store, root: Path) -> int:
+    """Record the claims of the commits since the last scan; returns how many."""
+    repo = vcs.repository(root)
+    if repo is None:
+        return 0
+    history = vcs.head_history(repo, 1)
+    if not history or store.meta(CLAIMS_SCANNED) == history[0]:
+        return 0
+    found = [
+        Claim(sha, prefix)
+        for sha, message in vcs.messages(repo, history[0], store.meta(CLAIMS_SCANNED))
+        for prefix in parse(message)
+    ]
+    store.add_claims(found, history[0])
+    return len(found)
+
+
+def contradicted(store: Store, root: Path, seen: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """finding → the claiming commit, for findings that runs at that commit or a
+    later one (a descendant) still showed; recorded on the findings too."""
+    claims = store.claims()
+    if not claims or not seen:
+        return {}
+    repo = vcs.repository(root)
+    found: dict[str, str] = {}
+    for finding, commits in sorted(seen.items()):
+        for claim in claims:
+            if finding.startswith(claim.prefix) and _reached(repo, claim.commit, commits):
+                found[finding] = claim.commit
+    if found:
+        store.mark_claimed(found)
+    return found
+
+
+def _reached(repo: git.Repo | None, claim: str, commits: Sequence[str]) -> bool:
+    if claim in commits:
+        return True
+    if repo is None:
+        return False
+    return any(vcs.is_ancestor(repo, claim, commit) for commit in commits)
+
+
+def warning(finding: str, claim: str) -> str:
+    return f"finding {finding} claimed fixed in {claim[:7]} but still reproduces"
