@@ -19,12 +19,15 @@ from harness.errors import ConfigError
 CONFIG_NAME = "harness.toml"
 LANGUAGES = ("c", "c++")
 INPUT_MODES = ("path", "stdin")
-# What a target's sources become: a program, or a CPython extension module run
-# through its interpreter (`<interpreter> <script> <args>`).
+# What a target's sources become: a program, or a native extension run through
+# its interpreter (`<interpreter> <script> <args>`): a CPython extension module,
+# or a Node.js addon (N-API, `<module>.node`).
 PROGRAM = "program"
 PYTHON_EXTENSION = "python-extension"
-KINDS = (PROGRAM, PYTHON_EXTENSION)
+NODE_ADDON = "node-addon"
+KINDS = (PROGRAM, PYTHON_EXTENSION, NODE_ADDON)
 DEFAULT_INTERPRETER = "python3"
+DEFAULT_INTERPRETERS = {PYTHON_EXTENSION: DEFAULT_INTERPRETER, NODE_ADDON: "node"}
 DEFAULT_OPTIMIZATION = "-O1"
 DEFAULT_TIMEOUT = 10.0
 
@@ -58,6 +61,15 @@ class Target:
     def is_python_extension(self) -> bool:
         return self.kind == PYTHON_EXTENSION
 
+    @property
+    def is_node_addon(self) -> bool:
+        return self.kind == NODE_ADDON
+
+    @property
+    def is_extension(self) -> bool:
+        """Loaded by an interpreter rather than run as a program."""
+        return self.kind in (PYTHON_EXTENSION, NODE_ADDON)
+
 
 @dataclass(frozen=True, slots=True)
 class Config:
@@ -68,6 +80,13 @@ class Config:
     cc: str | None = None
     db: str | None = None
     ignore_frames: tuple[str, ...] = ()
+    # [triage] suppressions: the suppression file, relative to root (harness.suppress)
+    suppressions: str | None = None
+    # [symbolize]: build-path prefix → local prefix; folders searched for binaries
+    # (relative to root); the symbolizer program (default: found on PATH)
+    path_map: tuple[tuple[str, str], ...] = ()
+    binaries: tuple[str, ...] = ()
+    symbolizer: str | None = None
 
     def target(self, name: str) -> Target | None:
         for target in self.targets:
@@ -89,6 +108,12 @@ PROJECT_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 }
 TRIAGE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "ignore_frames": _STR_LIST,
+    "suppressions": _STR,
+}
+SYMBOLIZE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "path_map": _STR_TABLE,
+    "binaries": _STR_LIST,
+    "symbolizer": _STR,
 }
 TARGET_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "name": _STR,
@@ -108,9 +133,9 @@ TARGET_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "interpreter": _STR,
     "script": _STR,
 }
-# Keys that only a python-extension target may set.
+# Keys that only a python-extension or node-addon target may set.
 EXTENSION_KEYS = ("module", "interpreter", "script")
-TOP_KEYS = ("project", "triage", "target")
+TOP_KEYS = ("project", "triage", "symbolize", "target")
 
 
 def find_config(start: Path) -> Path | None:
@@ -214,6 +239,10 @@ class _Reader:
         triage = self._table(data, "triage")
         self.check_keys(project, PROJECT_KEYS, "[project]", self._table_line("project") or 0)
         self.check_keys(triage, TRIAGE_KEYS, "[triage]", self._table_line("triage") or 0)
+        symbolize = self._table(data, "symbolize")
+        symbolize_line = self._table_line("symbolize") or 0
+        self.check_keys(symbolize, SYMBOLIZE_KEYS, "[symbolize]", symbolize_line)
+        suppressions = self._suppressions(triage)
         raw_targets = data.get("target", [])
         if not isinstance(raw_targets, list):
             raise self.fail("'target' must be an array of tables: write [[target]]", 1)
@@ -235,7 +264,21 @@ class _Reader:
             cc=project.get("cc"),
             db=project.get("db"),
             ignore_frames=tuple(triage.get("ignore_frames", ())),
+            suppressions=suppressions,
+            path_map=tuple(symbolize.get("path_map", {}).items()),
+            binaries=tuple(symbolize.get("binaries", ())),
+            symbolizer=symbolize.get("symbolizer"),
         )
+
+    def _suppressions(self, triage: dict[str, Any]) -> str | None:
+        name = triage.get("suppressions")
+        if name is not None and not (self.root / name).is_file():
+            raise self.fail(
+                f"[triage]: suppressions file '{name}' does not exist "
+                f"(paths are relative to {self.root}); create it or remove the key",
+                self.line_of("suppressions", self._table_line("triage") or 0),
+            )
+        return name
 
     def _table(self, data: dict[str, Any], name: str) -> dict[str, Any]:
         table = data.get(name, {})
@@ -309,33 +352,35 @@ class _Reader:
         )
 
     def _extension(self, raw: dict[str, Any], where: str, kind: str, start: int) -> dict[str, Any]:
-        """module, interpreter and script of a python-extension target, checked."""
-        if kind != PYTHON_EXTENSION:
+        """module, interpreter and script of a python-extension or node-addon target, checked."""
+        if kind not in DEFAULT_INTERPRETERS:
             for key in EXTENSION_KEYS:
                 if key in raw:
                     raise self.fail(
-                        f"{where}: '{key}' is for kind = \"{PYTHON_EXTENSION}\" targets only; "
-                        f"add that kind or remove '{key}'",
+                        f"{where}: '{key}' is for kind = \"{PYTHON_EXTENSION}\" or "
+                        f"\"{NODE_ADDON}\" targets only; add that kind or remove '{key}'",
                         self.line_of(key, start),
                     )
             return {}
         if not raw.get("sources"):
             raise self.fail(
-                f"{where}: a {PYTHON_EXTENSION} is built by harness: give its C/C++ 'sources'",
+                f"{where}: a {kind} is built by harness: give its C/C++ 'sources'",
                 start,
             )
         module = raw.get("module", raw["name"])
         if not module.isidentifier():
+            what = "a Python" if kind == PYTHON_EXTENSION else "an"
             raise self.fail(
-                f"{where}: module name '{module}' is not a Python identifier; "
-                "set 'module' to the name the script imports",
+                f"{where}: module name '{module}' is not {what} identifier; "
+                "set 'module' to the name the script loads",
                 self.line_of("module", start) or start,
             )
         script = raw.get("script")
         if script is None:
+            example = "driver.py" if kind == PYTHON_EXTENSION else "driver.js"
             raise self.fail(
-                f"{where}: a {PYTHON_EXTENSION} runs as <interpreter> <script> <args>; "
-                'add script = "path/to/driver.py"',
+                f"{where}: a {kind} runs as <interpreter> <script> <args>; "
+                f'add script = "path/to/{example}"',
                 start,
             )
         if not (self.root / script).is_file():
@@ -344,7 +389,7 @@ class _Reader:
                 f"(paths are relative to {self.root})",
                 self.line_of("script", start),
             )
-        interpreter = raw.get("interpreter", DEFAULT_INTERPRETER)
+        interpreter = raw.get("interpreter", DEFAULT_INTERPRETERS[kind])
         return {"module": module, "interpreter": interpreter, "script": script}
 
     def _choice(self, where: str, key: str, value: str, allowed: tuple[str, ...], after: int):
