@@ -64,6 +64,11 @@ class TargetPlan:
     def is_python_extension(self) -> bool:
         return self.kind == PYTHON_EXTENSION
 
+    @property
+    def is_extension(self) -> bool:
+        """A shared library an interpreter loads (python-extension, node-addon)."""
+        return self.kind != PROGRAM
+
 
 @dataclass(frozen=True, slots=True)
 class BuildPlan:
@@ -117,7 +122,7 @@ def make_plan(
             ldflags=(*shared, *target.ldflags),
         )
         plans.append(
-            extension_plan(plan, target, compiler, shared) if target.is_python_extension else plan
+            extension_plan(plan, target, compiler, shared) if target.is_extension else plan
         )
     return BuildPlan(variant, compiler, profile.name, cflags, shared, tuple(plans))
 
@@ -131,25 +136,27 @@ def extension_path(variant: str, target: str, module: str, ext_suffix: str) -> s
 def extension_plan(
     plan: TargetPlan, target: Target, compiler: Compiler, shared: tuple[str, ...]
 ) -> TargetPlan:
-    """A program's plan turned into a CPython extension module's: position-independent
+    """A program's plan turned into an extension's (a CPython module or a Node.js
+    addon, `<module>.node`, built without node-gyp): position-independent
     code, the interpreter's headers, a shared library named as the interpreter
     imports it. The sanitizer runtime is not linked into the module: the
     interpreter gets it preloaded, and one process must hold exactly one copy.
     clang leaves it out of shared libraries unless told -shared-libasan (which
     makes the module name the shared runtime); gcc links libasan dynamically anyway."""
-    interpreter = interpreters.describe(target.interpreter or "python3")
+    interpreter = interpreters.describe_for(target.kind, target.interpreter)
     variant = plan.binary.rsplit("/", 1)[0]
+    module = target.module or target.name
+    # node_api.h's NAPI_MODULE(NODE_GYP_MODULE_NAME, init) expects node-gyp's define.
+    defines = (f"-DNODE_GYP_MODULE_NAME={module}",) if target.is_node_addon else ()
     ldflags = list(plan.ldflags)
     if compiler.cc == "clang" and any(flag.startswith("-fsanitize=address") for flag in shared):
         ldflags.insert(0, "-shared-libasan")
     return dataclasses.replace(
         plan,
-        binary=extension_path(
-            variant, target.name, target.module or target.name, interpreter.ext_suffix
-        ),
-        cflags=(*plan.cflags, "-fPIC", f"-I{interpreter.include}"),
+        binary=extension_path(variant, target.name, module, interpreter.ext_suffix),
+        cflags=(*plan.cflags, "-fPIC", f"-I{interpreter.include}", *defines),
         ldflags=tuple(ldflags),
-        kind=PYTHON_EXTENSION,
+        kind=target.kind,
         interpreter=interpreter.executable,
     )
 
@@ -214,7 +221,7 @@ def declare(plan: BuildPlan, root: Path) -> list[Any]:
     )
     programs = []
     for target in plan.targets:
-        compile_one = env.SharedObject if target.is_python_extension else env.Object
+        compile_one = env.SharedObject if target.is_extension else env.Object
         objects = [
             compile_one(
                 object_path(plan.variant, target.name, source), source, CCFLAGS=target.cflags
@@ -223,7 +230,7 @@ def declare(plan: BuildPlan, root: Path) -> list[Any]:
         ]
         link, paths, libs = split_ldflags(target.ldflags)
         linked = dict(LINKFLAGS=link, LIBPATH=paths, LIBS=libs)
-        if target.is_python_extension:
+        if target.is_extension:
             # The file name is whole already (module + EXT_SUFFIX): no lib prefix, no .so added.
             suffix = "." + target.binary.rsplit("/", 1)[-1].split(".", 1)[1]
             program = env.SharedLibrary(

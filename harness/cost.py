@@ -1,6 +1,7 @@
 """`harness cost`: what each tool costs on one program and input. The same
 input runs natively (plain build), under ASan, LSan alone and UBSan (their
-builds), and under Memcheck, Massif and heaptrack (on the plain build); each
+builds), and under Memcheck, Massif, heaptrack, and the ledgers' ltrace and
+jemalloc profiler (on the plain build); each
 row gives the median wall time, the slowdown against native, and the peak
 resident memory of the child (for Valgrind, the Valgrind process itself).
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import build, heap_profile, probe, proc, subject, vcs
+from harness import build, heap_profile, launch, probe, proc, run_modes, subject, vcs
 from harness.config import Target
 from harness.errors import BuildError, ToolError
 from harness.probe import Measurement
@@ -42,6 +43,9 @@ class Tool:
     prefix: tuple[str, ...] = ()
     options: Mapping[str, str] = field(default_factory=dict)
     slowdown: float = 4.0
+    # A shared library the tool preloads (its soname): "{library}" in the
+    # options is its path; the row is "not installed" when it is missing.
+    library: str | None = None
 
 
 # The runtime options keep every tool running as far as it can, so that no row
@@ -77,6 +81,25 @@ TOOLS: tuple[Tool, ...] = (
         slowdown=heap_profile.SLOWDOWN,
     ),
     Tool("heaptrack", "plain", ("heaptrack", "-o", "{scratch}/heaptrack.%p"), slowdown=10),
+    # The two allocator ledgers of `harness ledger`, run as it runs them.
+    Tool(
+        "ltrace",
+        "plain",
+        run_modes.ltrace_argv(
+            "ltrace", Path("{scratch}"), launch.data_file(run_modes.LTRACE_PROTOTYPES)
+        ),
+        slowdown=run_modes.LTRACE_SLOWDOWN,
+    ),
+    Tool(
+        "jemalloc",
+        "plain",
+        options={
+            "LD_PRELOAD": "{library}",
+            "MALLOC_CONF": f"{run_modes.JEMALLOC_CONF},prof_prefix:{{scratch}}/jeprof",
+        },
+        slowdown=run_modes.JEMALLOC_SLOWDOWN,
+        library=run_modes.JEMALLOC_SONAME,
+    ),
 )
 
 
@@ -163,6 +186,9 @@ def report_path(project: Project, report: CostReport) -> Path:
 def _row(session: _Session, tool: Tool) -> Row:
     if tool.prefix and proc.which(tool.prefix[0]) is None:
         return Row(tool.name, NOT_INSTALLED, f"'{tool.prefix[0]}' is not on PATH")
+    library = run_modes.ldconfig_lookup(tool.library) if tool.library else None
+    if tool.library and library is None:
+        return Row(tool.name, NOT_INSTALLED, f"{tool.library} is not installed")
     native = session.native
     target = native.target
     program = native
@@ -180,14 +206,18 @@ def _row(session: _Session, tool: Tool) -> Row:
     folder = session.scratch / tool.name
     folder.mkdir()
     argv = tuple(part.replace("{scratch}", str(folder)) for part in tool.prefix) + program.argv
-    env = proc.child_env({**target.env, **tool.options})
+    options = {
+        name: value.replace("{scratch}", str(folder)).replace("{library}", library or "")
+        for name, value in tool.options.items()
+    }
+    env = proc.child_env({**target.env, **options})
     limit = session.timeout or target.timeout * tool.slowdown
     root = session.project.root
     measured = tuple(
         probe.measure(session.probe, argv, env, root, program.stdin, folder, limit)
         for _ in range(session.runs)
     )
-    return Row(tool.name, MEASURED, None, program.binary, argv, dict(tool.options), measured)
+    return Row(tool.name, MEASURED, None, program.binary, argv, options, measured)
 
 
 def _ensure_built(

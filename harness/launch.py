@@ -7,7 +7,10 @@ interpreters) and the job's own paths in; a Launch out.
   `<interpreter> <script> <args>`, with the module's build folder first on
   PYTHONPATH and PYTHONMALLOC=malloc, so that every Python object is a
   malloc block the sanitizer or Valgrind sees (pymalloc would hide overflows
-  inside its arenas and make objects it holds look leaked).
+  inside its arenas and make objects it holds look leaked). A node-addon
+  target runs as `node <script> <args>` with the addon's build folder first
+  on NODE_PATH (the script requires `<module>.node`); V8's own heap is not
+  malloc's, so there is no allocator to set aside.
 - `--valgrind` puts memcheck in front and scales the target's timeout.
 - A preloaded runtime goes first in LD_PRELOAD (ASan insists on being the
   first library loaded), ahead of whatever the user preloads.
@@ -18,18 +21,21 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from harness import interpreters, run_modes, runtime_options
-from harness.config import Target
+from harness.config import NODE_ADDON, PYTHON_EXTENSION, Target
 from harness.jobs import command_line
 from harness.profiles import Profile, parse_profile
 from harness.run_plan import Plan, PlannedJob, layers, relative
 
+KIND_OF_LANGUAGE = {"python": PYTHON_EXTENSION, "node": NODE_ADDON}
 # Variables a python-extension job gets unless the target's env says otherwise.
 PYTHON_DEFAULTS = {"PYTHONMALLOC": "malloc"}
 PRELOAD = "LD_PRELOAD"
 PYTHONPATH = "PYTHONPATH"
+NODE_PATH = "NODE_PATH"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,24 +61,29 @@ def prepare(plan: Plan, planned: PlannedJob, job_dir: Path, settings: Settings) 
     """The Launch for one planned job writing its logs into `job_dir`."""
     target = planned.target
     runtime = runtime_env(plan, target, job_dir, settings)
-    env = child_env(settings.environ, target, runtime.variables)
+    variables = {**runtime.variables, **run_modes.mode_env(plan.mode, job_dir)}
+    env = child_env(settings.environ, target, variables)
     preload = plan.preload_for(target)
     if preload:
         env[PRELOAD] = _prepend(preload, env.get(PRELOAD), " ")
-    if target.is_python_extension:
-        env[PYTHONPATH] = _prepend(str(planned.binary.parent), env.get(PYTHONPATH), os.pathsep)
+    if target.is_extension:
+        search = PYTHONPATH if target.is_python_extension else NODE_PATH
+        env[search] = _prepend(str(planned.binary.parent), env.get(search), os.pathsep)
     argv = base_argv(plan, planned)
     if plan.valgrind:
         argv = (*run_modes.memcheck_argv(plan.valgrind, job_dir), *argv)
+    if plan.tracer:
+        prototypes = data_file(run_modes.LTRACE_PROTOTYPES)
+        argv = (*run_modes.ltrace_argv(plan.tracer, job_dir, prototypes), *argv)
     timeout = settings.timeout or target.timeout * plan.mode.timeout_factor
     return Launch(argv, env, timeout, runtime.log_stem)
 
 
 def base_argv(plan: Plan, planned: PlannedJob) -> tuple[str, ...]:
-    """`<binary> <args>`, or `<interpreter> <script> <args>` for a python-extension."""
+    """`<binary> <args>`, or `<interpreter> <script> <args>` for an extension."""
     target = planned.target
     interpreter = plan.interpreter(target.name)
-    if not target.is_python_extension or interpreter is None or target.script is None:
+    if not target.is_extension or interpreter is None or target.script is None:
         return command_line(str(planned.binary), target.args, planned.input)
     script = str((plan.root / target.script).resolve())
     return (interpreter.executable, *command_line(script, target.args, planned.input))
@@ -80,8 +91,8 @@ def base_argv(plan: Plan, planned: PlannedJob) -> tuple[str, ...]:
 
 def runtime_profile(plan: Plan) -> Profile | None:
     """The sanitizer runtime whose options the job gets: the build's, LSan for
-    --leaks, none under Valgrind."""
-    if plan.mode.name == run_modes.VALGRIND:
+    --leaks, none under Valgrind, ltrace or jemalloc."""
+    if plan.mode.name in (run_modes.VALGRIND, run_modes.LTRACE, run_modes.JEMALLOC):
         return None
     if plan.mode.name == run_modes.LEAKS:
         return parse_profile("lsan")
@@ -89,11 +100,11 @@ def runtime_profile(plan: Plan) -> Profile | None:
 
 
 def leak_suppressions(plan: Plan, target: Target) -> Path | None:
-    """The interpreter's suppressions, for a python-extension target checked for leaks."""
+    """The interpreter's suppressions, for an extension target checked for leaks."""
     profile = runtime_profile(plan)
-    if not target.is_python_extension or profile is None or "leak" not in profile.sanitizers:
+    if not target.is_extension or profile is None or "leak" not in profile.sanitizers:
         return None
-    return interpreters.suppressions_file()
+    return interpreters.suppressions_file(target.kind)
 
 
 def runtime_env(
@@ -137,6 +148,11 @@ def recorded_argv(argv: tuple[str, ...], planned: PlannedJob, root: Path) -> tup
     return tuple(relative(Path(arg), root) if arg in ours else arg for arg in argv)
 
 
+def data_file(name: str) -> Path:
+    """A file shipped in harness/data."""
+    return Path(str(resources.files("harness") / "data" / name))
+
+
 def _prepend(first: str, rest: str | None, separator: str) -> str:
     return f"{first}{separator}{rest}" if rest else first
 
@@ -154,9 +170,10 @@ def notes(plan: Plan) -> tuple[str, ...]:
         lines.append(f"preloaded: {plan.preload}")
     for name, interpreter in plan.interpreters:
         lines.append(f"target '{name}' ran in {interpreter.executable} ({interpreter.label})")
-    extensions = [name for name in plan.targets if name in dict(plan.interpreters)]
+    kinds = {interpreter.language for _, interpreter in plan.interpreters}
     profile = runtime_profile(plan)
-    if extensions and profile is not None and "leak" in profile.sanitizers:
-        path = interpreters.suppressions_file()
-        lines.append(f"interpreter leaks suppressed by harness/data/{path.name} ({path})")
+    if kinds and profile is not None and "leak" in profile.sanitizers:
+        for kind in sorted(kinds):
+            path = interpreters.suppressions_file(KIND_OF_LANGUAGE[kind])
+            lines.append(f"interpreter leaks suppressed by harness/data/{path.name} ({path})")
     return tuple(lines)

@@ -8,6 +8,10 @@
 - `leaks` (`--leaks`): the `plain` build with the LeakSanitizer runtime
   preloaded (LD_PRELOAD), a leak ledger without rebuilding: logs
   `lsan.<pid>`. runs.jsonl records the profile `leaks`.
+- `ltrace` and `jemalloc` (`harness ledger --via ...`, no `run` flag): the
+  plain build under ltrace tracing the allocator (`ltrace.txt` and the
+  dynamic linker's `ld.<pid>` load map), or with jemalloc's heap profiler
+  preloaded (`jeprof.<pid>.*.heap`). runs.jsonl records `ltrace` / `jemalloc`.
 
 Finding a runtime library or Valgrind is done once per run, at planning.
 """
@@ -27,6 +31,8 @@ VALGRIND = "valgrind"
 LEAKS = "leaks"
 MEMCHECK_PROFILE = "memcheck"
 LEAKS_PROFILE = "leaks"
+LTRACE = "ltrace"
+JEMALLOC = "jemalloc"
 
 # memcheck runs a program 10-50 times slower (Valgrind's manual, "Memcheck");
 # each job's configured timeout is multiplied by this under --valgrind.
@@ -45,6 +51,36 @@ LEAKS_OPTIONS = (("fast_unwind_on_malloc", "0"),)
 
 INSTALL_VALGRIND = "install Valgrind (Debian/Ubuntu: apt-get install valgrind)"
 INSTALL_LSAN = "install the LeakSanitizer runtime (Debian/Ubuntu: apt-get install liblsan0)"
+INSTALL_LTRACE = "install ltrace (Debian/Ubuntu: apt-get install ltrace)"
+INSTALL_JEMALLOC = "install jemalloc (Debian/Ubuntu: apt-get install libjemalloc2 libjemalloc-dev)"
+
+# The allocator entry points ltrace stops at, by the library that defines them.
+# libstdc++'s name is a glob: a literal '+' would split ltrace's filter, whose
+# rules are joined by '+'.
+LTRACE_LIBC = (
+    "malloc",
+    "calloc",
+    "realloc",
+    "free",
+    "posix_memalign",
+    "aligned_alloc",
+    "memalign",
+    "strdup",
+    "strndup",
+    # Its first argument is main's address: where the program was loaded.
+    "__libc_start_main",
+)
+LTRACE_CXX = ("_Znwm", "_Znam", "_ZdlPv", "_ZdaPv", "_ZdlPvm", "_ZdaPvm")
+LTRACE_LOG = "ltrace.txt"
+# The dynamic linker's own account of where it loaded each library (LD_DEBUG=files).
+LOAD_MAP_STEM = "ld"
+LTRACE_PROTOTYPES = "ltrace-alloc.conf"
+JEMALLOC_SONAME = "libjemalloc.so.2"
+JEMALLOC_PREFIX = "jeprof"
+# Every allocation sampled (lg_prof_sample:0) so counts are exact; prof_final
+# dumps the heap still allocated at exit; prof_leak prints the leak summary;
+# prof_accum adds every stack's allocations over the whole run.
+JEMALLOC_CONF = "prof:true,prof_leak:true,lg_prof_sample:0,prof_final:true,prof_accum:true"
 
 # The leak checker's runtime as a shared library: clang's own when it ships one
 # (not every clang does: clang 14 on Debian has only the static one), else
@@ -77,10 +113,17 @@ class Mode:
         return self.name != SANITIZER
 
 
+# ltrace stops the program twice (breakpoint, return) at every allocator call.
+LTRACE_SLOWDOWN = 50.0
+# jemalloc records a backtrace at every allocation (lg_prof_sample:0).
+JEMALLOC_SLOWDOWN = 4.0
+
 MODES = {
     SANITIZER: Mode(SANITIZER, None),
     VALGRIND: Mode(VALGRIND, MEMCHECK_PROFILE, VALGRIND_SLOWDOWN),
     LEAKS: Mode(LEAKS, LEAKS_PROFILE),
+    LTRACE: Mode(LTRACE, LTRACE, LTRACE_SLOWDOWN),
+    JEMALLOC: Mode(JEMALLOC, JEMALLOC, JEMALLOC_SLOWDOWN),
 }
 
 
@@ -118,6 +161,58 @@ def memcheck_argv(valgrind: str, job_dir: Path) -> tuple[str, ...]:
         f"--error-exitcode={MEMCHECK_ERROR_EXIT}",
         f"--log-file={stem}.%p.txt",
     )
+
+
+def ltrace_filter() -> str:
+    """ltrace's -x filter: the allocator functions in libc and libstdc++."""
+    rules = [f"{name}@libc.so.6" for name in LTRACE_LIBC]
+    rules += [f"{name}@libstdc??.so*" for name in LTRACE_CXX]
+    return "+".join(rules)
+
+
+def ltrace_argv(ltrace: str, job_dir: Path, prototypes: Path) -> tuple[str, ...]:
+    """ltrace's command line before the program's. Why each option: -x stops at
+    the functions' own entry (calls made inside libc, like fopen's malloc,
+    included), -L leaves every other call untraced, -i prints each call's return
+    address (the call site), -f follows children, -F gives the prototypes that
+    make ltrace print sizes and addresses in full."""
+    return (
+        ltrace,
+        "-f",
+        "-i",
+        "-L",
+        "-F",
+        str(prototypes),
+        "-o",
+        str(job_dir / LTRACE_LOG),
+        "-x",
+        ltrace_filter(),
+    )
+
+
+def mode_env(mode: Mode, job_dir: Path) -> dict[str, str]:
+    """Variables a ledger mode sets in the job's environment."""
+    if mode.name == LTRACE:
+        return {"LD_DEBUG": "files", "LD_DEBUG_OUTPUT": str(job_dir / LOAD_MAP_STEM)}
+    if mode.name == JEMALLOC:
+        prefix = job_dir / JEMALLOC_PREFIX
+        return {"MALLOC_CONF": f"{JEMALLOC_CONF},prof_prefix:{prefix}"}
+    return {}
+
+
+def find_ltrace() -> str:
+    path = proc.which("ltrace")
+    if path is None:
+        raise ToolError(f"ltrace not found on PATH; {INSTALL_LTRACE}")
+    return path
+
+
+def jemalloc_library() -> str:
+    """libjemalloc.so.2 from the dynamic linker's cache. Raises ToolError."""
+    found = ldconfig_lookup(JEMALLOC_SONAME)
+    if found is None:
+        raise ToolError(f"jemalloc ({JEMALLOC_SONAME}) not found; {INSTALL_JEMALLOC}")
+    return found
 
 
 def find_valgrind() -> str:

@@ -52,6 +52,8 @@ class Plan:
     # interpreters of python-extension targets (sanitizer builds).
     preload: str | None = None
     valgrind: str | None = None
+    # ltrace, for the ltrace ledger mode
+    tracer: str | None = None
     # target name → the interpreter a python-extension target runs in
     interpreters: tuple[tuple[str, Interpreter], ...] = ()
 
@@ -63,9 +65,10 @@ class Plan:
         return dict(self.interpreters).get(target)
 
     def preload_for(self, target: Target) -> str | None:
-        """--leaks preloads into every job; a sanitizer run only into interpreters
-        (a sanitizer program carries its runtime already, and a second copy breaks it)."""
-        if self.mode.name == run_modes.LEAKS or target.is_python_extension:
+        """--leaks (and jemalloc) preload into every job; a sanitizer run only into
+        interpreters (a sanitizer program carries its runtime already, and a second
+        copy breaks it)."""
+        if self.mode.name in (run_modes.LEAKS, run_modes.JEMALLOC) or target.is_extension:
             return self.preload
         return None
 
@@ -97,9 +100,9 @@ def plan(
     cc_name = choose_cc(project, config, chosen, cc)
     build_dir = project.build_dir / f"{cc_name}-{chosen.name}"
     found = {
-        target.name: interpreters.describe(target.interpreter or "python3")
+        target.name: interpreters.describe_for(target.kind, target.interpreter)
         for target in targets
-        if target.is_python_extension
+        if target.is_extension
     }
     binaries = {
         target.name: binary_path(project.root, build_dir, target, found.get(target.name))
@@ -125,6 +128,7 @@ def plan(
         mode=how,
         preload=preload,
         valgrind=valgrind,
+        tracer=run_modes.find_ltrace() if how.name == run_modes.LTRACE else None,
         interpreters=tuple(found.items()),
     )
 
@@ -136,6 +140,8 @@ def _preload(
     path = compiler_path if isinstance(compiler_path, str) else None
     if mode.name == run_modes.LEAKS:
         return run_modes.leak_runtime(cc, path)
+    if mode.name == run_modes.JEMALLOC:
+        return run_modes.jemalloc_library()
     if mode.name == run_modes.SANITIZER and extensions:
         return run_modes.extension_runtime(cc, path, profile)
     return None
@@ -180,7 +186,7 @@ def binary_path(
     root: Path, build_dir: Path, target: Target, interpreter: Interpreter | None = None
 ) -> Path:
     """The built program, or for a python-extension the module file its interpreter imports."""
-    if target.is_python_extension and interpreter is not None:
+    if target.is_extension and interpreter is not None:
         module = target.module or target.name
         name = buildconf.extension_path(build_dir.name, target.name, module, interpreter.ext_suffix)
         return build_dir.parent / name

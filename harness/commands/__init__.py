@@ -5,6 +5,30 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from harness.commands import build, cost, history, profile, run, show, triage
+from harness.commands import (
+    bisect,
+    build,
+    cost,
+    diff,
+    history,
+    ledger,
+    mute,
+    profile,
+    run,
+    show,
+    triage,
+)
 
-COMMANDS: tuple[ModuleType, ...] = (build, run, triage, show, history, profile, cost)
+COMMANDS: tuple[ModuleType, ...] = (
+    build,
+    run,
+    triage,
+    show,
+    history,
+    diff,
+    bisect,
+    mute,
+    profile,
+    ledger,
+    cost,
+)

@@ -11,13 +11,29 @@ from pathlib import Path
 
 import pytest
 
-from harness import cost, probe
+from harness import cost, probe, run_modes
 from harness.cli import main
 from harness.errors import EXIT_OK
 from harness.project import open_project
 from tests.integration.test_profile import make_project
 
-TOOL_NAMES = ["native", "asan", "lsan", "ubsan", "memcheck", "massif", "heaptrack"]
+TOOL_NAMES = [
+    "native",
+    "asan",
+    "lsan",
+    "ubsan",
+    "memcheck",
+    "massif",
+    "heaptrack",
+    "ltrace",
+    "jemalloc",
+]
+# Tools a machine may lack, and how to tell: the row then says "not installed".
+OPTIONAL = {
+    "heaptrack": lambda: shutil.which("heaptrack") is not None,
+    "ltrace": lambda: shutil.which("ltrace") is not None,
+    "jemalloc": lambda: run_modes.ldconfig_lookup(run_modes.JEMALLOC_SONAME) is not None,
+}
 pytestmark = pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind not installed")
 
 
@@ -37,7 +53,7 @@ def test_every_tool_has_a_row_with_measured_figures(measured):
 
     assert [row["tool"] for row in data["rows"]] == TOOL_NAMES
     for row in data["rows"]:
-        if row["tool"] == "heaptrack" and shutil.which("heaptrack") is None:
+        if row["tool"] in OPTIONAL and not OPTIONAL[row["tool"]]():
             assert row["status"] == "not installed"
             continue
         assert row["status"] == "measured", row
@@ -66,6 +82,12 @@ def test_json_shape_and_the_file_in_reports(measured):
     assert rows["memcheck"]["binary"] == "build/gcc-plain/heap_peak"
     assert rows["memcheck"]["argv"][:2] == ["valgrind", "--tool=memcheck"]
     assert "halt_on_error=0" in rows["ubsan"]["options"]["UBSAN_OPTIONS"]
+    if rows["ltrace"]["status"] == "measured":
+        assert rows["ltrace"]["argv"][0] == "ltrace" and "-x" in rows["ltrace"]["argv"]
+        assert rows["ltrace"]["binary"] == "build/gcc-plain/heap_peak"
+    if rows["jemalloc"]["status"] == "measured":
+        assert rows["jemalloc"]["options"]["LD_PRELOAD"].endswith("libjemalloc.so.2")
+        assert "prof:true" in rows["jemalloc"]["options"]["MALLOC_CONF"]
     written = json.loads((root / "reports" / "cost-heap_peak-small.json").read_text())
     assert written == data
 
