@@ -12,9 +12,12 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from harness.mail import MailSettings
 
 CONFIG_NAME = "harness.toml"
 LANGUAGES = ("c", "c++")
@@ -30,6 +33,21 @@ DEFAULT_INTERPRETER = "python3"
 DEFAULT_INTERPRETERS = {PYTHON_EXTENSION: DEFAULT_INTERPRETER, NODE_ADDON: "node"}
 DEFAULT_OPTIMIZATION = "-O1"
 DEFAULT_TIMEOUT = 10.0
+# What may fail a night (exit 1): findings new or regressed since the last
+# nightly, or any finding still open.
+NIGHTLY_GATES = ("new", "regressed", "open")
+COMPILER_FAMILIES = ("gcc", "clang")
+DEFAULT_NIGHTLY_PROFILES = ("asan",)
+DEFAULT_FAIL_ON = ("new", "regressed")
+
+
+@dataclass(frozen=True, slots=True)
+class Nightly:
+    """[nightly]: the profiles built and run each night, and what fails the night."""
+
+    profiles: tuple[str, ...] = DEFAULT_NIGHTLY_PROFILES
+    cc: str | None = None
+    fail_on: tuple[str, ...] = DEFAULT_FAIL_ON
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +105,9 @@ class Config:
     path_map: tuple[tuple[str, str], ...] = ()
     binaries: tuple[str, ...] = ()
     symbolizer: str | None = None
+    # [nightly], and [email]: where the nightly mail goes (None: no mail)
+    nightly: Nightly = Nightly()
+    email: MailSettings | None = None
 
     def target(self, name: str) -> Target | None:
         for target in self.targets:
@@ -135,7 +156,12 @@ TARGET_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 }
 # Keys that only a python-extension or node-addon target may set.
 EXTENSION_KEYS = ("module", "interpreter", "script")
-TOP_KEYS = ("project", "triage", "symbolize", "target")
+NIGHTLY_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "profiles": _STR_LIST,
+    "cc": _STR,
+    "fail_on": _STR_LIST,
+}
+TOP_KEYS = ("project", "triage", "symbolize", "target", "nightly", "email")
 
 
 def find_config(start: Path) -> Path | None:
@@ -268,7 +294,56 @@ class _Reader:
             path_map=tuple(symbolize.get("path_map", {}).items()),
             binaries=tuple(symbolize.get("binaries", ())),
             symbolizer=symbolize.get("symbolizer"),
+            nightly=self._nightly(data),
+            email=self._email(data),
         )
+
+    def _nightly(self, data: dict[str, Any]) -> Nightly:
+        from harness.profiles import parse_profile
+
+        table = self._table(data, "nightly")
+        start = self._table_line("nightly") or 0
+        self.check_keys(table, NIGHTLY_KEYS, "[nightly]", start)
+        profiles = tuple(table.get("profiles", DEFAULT_NIGHTLY_PROFILES))
+        if not profiles:
+            raise self.fail("[nightly]: 'profiles' is empty; name one, e.g. [\"asan\"]", start)
+        for name in profiles:
+            try:
+                parse_profile(name)
+            except UsageError as exc:
+                line = self.line_of("profiles", start)
+                raise self.fail(f"[nightly]: 'profiles': {exc}", line) from None
+        cc = table.get("cc")
+        if cc is not None:
+            self._choice("[nightly]", "cc", cc, COMPILER_FAMILIES, start)
+        fail_on = tuple(table.get("fail_on", DEFAULT_FAIL_ON))
+        for gate in fail_on:
+            self._choice("[nightly]", "fail_on", gate, NIGHTLY_GATES, start)
+        return Nightly(profiles=tuple(dict.fromkeys(profiles)), cc=cc, fail_on=fail_on)
+
+    def _email(self, data: dict[str, Any]) -> MailSettings | None:
+        if "email" not in data:
+            return None
+        # here, not at the top: only a project that mails pays for smtplib and ssl
+        from harness import mail
+
+        table = dict(self._table(data, "email"))
+        start = self._table_line("email") or 0
+        if "from" in table:
+            if "sender" in table:
+                raise self.fail("[email]: give 'from' or 'sender', not both", start)
+            table["sender"] = table.pop("from")
+        try:
+            return mail.settings_from_table(table, str(self.path))
+        except ConfigError as exc:
+            # mail names keys mail.<key>; here they sit in the [email] table
+            message = str(exc).removeprefix(f"{self.path}: ")
+            found = re.match(r"email\.(\w+)", message)
+            key = found.group(1) if found else None
+            if key == "sender" and "sender" not in self._table(data, "email"):
+                key = "from"
+            line = (self.line_of(key, start) if key else None) or start or None
+            raise self.fail(re.sub(r"\bemail\.(\w+)", r"[email] \1", message), line) from None
 
     def _suppressions(self, triage: dict[str, Any]) -> str | None:
         name = triage.get("suppressions")

@@ -1,4 +1,4 @@
-"""Mail: settings from harness.toml's [mail] table, message building, and SMTP.
+"""Mail: settings from harness.toml's [email] table, message building, and SMTP.
 
 The password never lives in a file: the settings name the environment variable
 that holds it. Every SMTP failure becomes a ToolError (exit 3) naming host:port
@@ -66,37 +66,37 @@ _KEYS: dict[str, tuple[tuple[type, ...], str]] = {
 
 
 def settings_from_table(table: Mapping[str, Any], path: str) -> MailSettings:
-    """Validate the [mail] table of the configuration file at `path` into MailSettings."""
+    """Validate the [email] table of the configuration file at `path` into MailSettings."""
     for key, value in table.items():
         _check_type(key, value, path)
     if "password" in table:
         raise ConfigError(
-            "mail.password: the password is never stored in a file; set mail.password_env "
+            "email.password: the password is never stored in a file; set email.password_env "
             "to the name of an environment variable that holds it",
             path,
         )
     for key in ("host", "sender", "to"):
         if not table.get(key):
-            raise ConfigError(f"mail.{key} is required in the [mail] table", path)
+            raise ConfigError(f"email.{key} is required in the [email] table", path)
     tls = table.get("tls", "starttls")
     if tls not in TLS_MODES:
-        raise ConfigError(f"mail.tls: expected one of {', '.join(TLS_MODES)}, got {tls!r}", path)
+        raise ConfigError(f"email.tls: expected one of {', '.join(TLS_MODES)}, got {tls!r}", path)
     port = table.get("port", DEFAULT_PORTS[tls])
     if not 0 < port < 65536:
-        raise ConfigError(f"mail.port: {port} is not a port number (1-65535)", path)
+        raise ConfigError(f"email.port: {port} is not a port number (1-65535)", path)
     to = (table["to"],) if isinstance(table["to"], str) else tuple(table["to"])
     if not all(isinstance(address, str) and address for address in to):
-        raise ConfigError("mail.to: expected a list of mail addresses", path)
+        raise ConfigError("email.to: expected a list of mail addresses", path)
     password_env = table.get("password_env")
     if password_env is not None and not password_env.isidentifier():
-        raise ConfigError(f"mail.password_env: {password_env!r} is not a variable name", path)
+        raise ConfigError(f"email.password_env: {password_env!r} is not a variable name", path)
     if table.get("username") and not password_env:
-        raise ConfigError("mail.username is set: set mail.password_env as well", path)
+        raise ConfigError("email.username is set: set email.password_env as well", path)
     subject = table.get("subject", DEFAULT_SUBJECT)
     unknown = _unknown_fields(subject)
     if unknown:
         fields = ", ".join("{" + name + "}" for name in SUBJECT_FIELDS)
-        raise ConfigError(f"mail.subject: unknown field {{{unknown}}}; use {fields}", path)
+        raise ConfigError(f"email.subject: unknown field {{{unknown}}}; use {fields}", path)
     return MailSettings(
         host=table["host"],
         port=port,
@@ -116,11 +116,11 @@ def _check_type(key: str, value: Any, path: str) -> None:
         return
     if key not in _KEYS:
         known = ", ".join(_KEYS)
-        raise ConfigError(f"mail.{key}: unknown key (known: {known})", path)
+        raise ConfigError(f"email.{key}: unknown key (known: {known})", path)
     types, description = _KEYS[key]
     # bool is an int in Python, but `port = true` is a mistake, not port 1.
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-        raise ConfigError(f"mail.{key}: expected {description}, got {value!r}", path)
+        raise ConfigError(f"email.{key}: expected {description}, got {value!r}", path)
 
 
 def _unknown_fields(template: str) -> str | None:
@@ -206,18 +206,18 @@ def send(
     except smtplib.SMTPAuthenticationError as error:
         raise ToolError(
             f"SMTP server {settings.address} refused the login of {settings.username!r} "
-            f"({_reply(error)}): check mail.username and the password in "
+            f"({_reply(error)}): check email.username and the password in "
             f"${settings.password_env}"
         ) from error
     except smtplib.SMTPNotSupportedError as error:
         raise ToolError(
-            f"SMTP server {settings.address} does not support what mail.tls or mail.username "
-            f"ask for ({error}): check mail.tls and whether the server needs a login"
+            f"SMTP server {settings.address} does not support what email.tls or email.username "
+            f"ask for ({error}): check email.tls and whether the server needs a login"
         ) from error
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
         raise ToolError(
             f"SMTP server {settings.address} closed the connection ({_reply(error)}): check "
-            "mail.tls (ssl usually on port 465, starttls on 587) and mail.port"
+            "email.tls (ssl usually on port 465, starttls on 587) and email.port"
         ) from error
     except smtplib.SMTPException as error:
         raise ToolError(
@@ -226,18 +226,18 @@ def send(
         ) from error
     except ssl.SSLError as error:
         raise ToolError(
-            f"TLS with SMTP server {settings.address} failed ({error}): check mail.tls "
-            "(ssl usually on port 465, starttls on 587) and mail.cafile"
+            f"TLS with SMTP server {settings.address} failed ({error}): check email.tls "
+            "(ssl usually on port 465, starttls on 587) and email.cafile"
         ) from error
     except TimeoutError as error:
         raise ToolError(
             f"SMTP server {settings.address} did not answer within {timeout:g}s: check "
-            "mail.host, mail.port and the firewall"
+            "email.host, email.port and the firewall"
         ) from error
     except OSError as error:
         raise ToolError(
-            f"could not reach SMTP server {settings.address} ({error}): check mail.host "
-            "and mail.port, and that a server is listening there"
+            f"could not reach SMTP server {settings.address} ({error}): check email.host "
+            "and email.port, and that a server is listening there"
         ) from error
 
 
@@ -247,7 +247,7 @@ def _password(settings: MailSettings, env: Mapping[str, str]) -> str | None:
     name = settings.password_env or ""
     if name not in env:
         raise UsageError(
-            f"mail.username is set but the environment variable {name} holding the SMTP "
+            f"email.username is set but the environment variable {name} holding the SMTP "
             "password is not: export it before running"
         )
     return env[name]
@@ -275,15 +275,15 @@ def _context(settings: MailSettings) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=settings.cafile)
     except (OSError, ssl.SSLError) as error:
         raise ToolError(
-            f"cannot load mail.cafile {settings.cafile} ({error}): give a PEM file of the "
+            f"cannot load email.cafile {settings.cafile} ({error}): give a PEM file of the "
             f"CA that signed the certificate of {settings.address}"
         ) from error
 
 
 def _rejection_hint(error: smtplib.SMTPException) -> str:
     if getattr(error, "smtp_code", None) == 530:
-        return "the server wants a login: set mail.username and mail.password_env"
-    return "check mail.sender, mail.to and the server's relay rules"
+        return "the server wants a login: set email.username and email.password_env"
+    return "check email.sender, email.to and the server's relay rules"
 
 
 def _reply(error: smtplib.SMTPException) -> str:

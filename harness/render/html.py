@@ -33,6 +33,8 @@ pre{background:#f6f8fa;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-br
 details{border:1px solid #e1e4e8;border-radius:4px;margin:.6em 0;padding:.4em .8em}
 summary{cursor:pointer;font-weight:600}dl{display:grid;grid-template-columns:max-content auto;
 gap:.2em 1em;margin:.6em 0}dt{color:#5c6670}dd{margin:0}
+.problem{border:1px solid #b31d28;border-radius:4px;padding:.2em .9em;margin:1em 0}
+.problem h2{color:#b31d28;font-size:1.1em}
 """
 
 SCRIPT = """
@@ -84,6 +86,8 @@ def render_html(view: ReportView) -> str:
         f"<title>{html_text(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html_text(title)}</h1>",
         _meta(view),
+        *_summary(view),
+        *_problems(view),
         '<input id="filter" type="search" placeholder="Filter findings" aria-label="Filter">',
         _table(view),
         "<h2>Findings</h2>",
@@ -102,6 +106,23 @@ def _meta(view: ReportView) -> str:
         f'<p class="meta">Commit <code>{commit}</code> · generated {html_text(view.generated)}'
         f" · {summary}</p>"
     )
+
+
+def _summary(view: ReportView) -> list[str]:
+    return (
+        [f'<p class="summary"><strong>{html_text(view.summary)}</strong></p>']
+        if view.summary
+        else []
+    )
+
+
+def _problems(view: ReportView) -> list[str]:
+    """What went wrong (a build that failed), with the tool's own message."""
+    return [
+        f'<section class="problem"><h2>{html_text(problem.title)}</h2>'
+        f"<pre>{html_text(problem.detail)}</pre></section>"
+        for problem in view.problems
+    ]
 
 
 def _table(view: ReportView) -> str:

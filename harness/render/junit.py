@@ -10,18 +10,26 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from harness.render.escape import clean
-from harness.render.view import FindingView, ReportView, deciding_stack, format_stack
+from harness.render.view import (
+    FindingView,
+    Problem,
+    ReportView,
+    deciding_stack,
+    format_stack,
+)
 
 
 def render_junit(view: ReportView) -> str:
     """The JUnit XML document for `view`."""
-    cases = [_testcase(item) for item in view.findings]
+    cases = [_problem_case(problem) for problem in view.problems]
+    cases += [_testcase(item) for item in view.findings]
     failures = sum(1 for case in cases if case.find("failure") is not None)
     skipped = sum(1 for case in cases if case.find("skipped") is not None)
+    errors = sum(1 for case in cases if case.find("error") is not None)
     counts = {
         "tests": str(len(cases)),
         "failures": str(failures),
-        "errors": "0",
+        "errors": str(errors),
         "skipped": str(skipped),
     }
     suites = ET.Element("testsuites", {"name": "harness", **counts})
@@ -36,6 +44,14 @@ def render_junit(view: ReportView) -> str:
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def _problem_case(problem: Problem) -> ET.Element:
+    """A step the harness could not do (a failed build) is an error, not a finding."""
+    case = ET.Element("testcase", {"classname": "harness.problem", "name": clean(problem.title)})
+    error = ET.SubElement(case, "error", {"message": clean(problem.title)})
+    error.text = clean(problem.detail)
+    return case
 
 
 def _testcase(item: FindingView) -> ET.Element:

@@ -62,6 +62,7 @@ def render_sarif(view: ReportView) -> str:
         "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(view.root)}},
         "results": [_result(item, kinds.index(item.finding.kind), view) for item in view.findings],
         "columnKind": "utf16CodeUnits",
+        **_invocations(view),
         "properties": {
             "project": clean(view.project) or None,
             "commit": view.commit,
@@ -70,6 +71,18 @@ def render_sarif(view: ReportView) -> str:
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _invocations(view: ReportView) -> dict[str, Any]:
+    """A failed build makes the run unsuccessful, with the compiler's message attached."""
+    if not view.problems:
+        return {}
+    notes = [
+        {"level": "error", "message": {"text": clean(f"{problem.title}\n{problem.detail}")}}
+        for problem in view.problems
+    ]
+    invocation = {"executionSuccessful": False, "toolExecutionNotifications": notes}
+    return {"invocations": [invocation]}
 
 
 def _rule(kind: str, view: ReportView) -> dict[str, Any]:

@@ -69,6 +69,15 @@ class FindingView:
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """Something the harness could not do for this report (a build that failed):
+    shown before the findings, never left out. `detail` is the tool's own output."""
+
+    title: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReportView:
     """Everything a report file shows, in display order."""
 
@@ -77,6 +86,9 @@ class ReportView:
     root: str
     generated: str
     findings: tuple[FindingView, ...]
+    # a headline above the findings (the night's counts), and what went wrong
+    summary: str | None = None
+    problems: tuple[Problem, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """How many findings have each status (`untracked` for None)."""
@@ -95,22 +107,35 @@ def build_view(
     root: str,
     first_seen: Mapping[str, str | None] | None = None,
     generated: str,
+    counts: Mapping[str, int] | None = None,
+    summary: str | None = None,
+    problems: Sequence[Problem] = (),
 ) -> ReportView:
-    """Build the view of `findings`: most severe first, then by id, so output is stable."""
+    """Build the view of `findings`: most severe first, then by id, so output is stable.
+
+    `counts` gives a finding's number of reports when `finding.reports` holds only
+    some of them (a report from the store lists the latest few)."""
     seen = first_seen or {}
+    known = counts or {}
     items = tuple(
         FindingView(
             finding=finding,
             status=finding.status,
             first_seen=seen.get(finding.id),
-            count=len(finding.reports),
+            count=known.get(finding.id, len(finding.reports)),
             representative=finding.reports[0] if finding.reports else None,
             location=locate(finding, root),
         )
         for finding in sorted(findings, key=_order)
     )
     return ReportView(
-        project=project, commit=commit, root=root, generated=generated, findings=items
+        project=project,
+        commit=commit,
+        root=root,
+        generated=generated,
+        findings=items,
+        summary=summary,
+        problems=tuple(problems),
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from harness.errors import HarnessError, UsageError
 from harness.model import Report
-from harness.store import evidence, light, queries, rekey, tracking
+from harness.store import evidence, light, nightlies, queries, rekey, tracking
 from harness.store.ingestion import Ingestion, LogEntry, Outcome, RunRow, existing_keys, ingest
 from harness.store.queries import FindingDetail, StoredFinding
 from harness.store.schema import SCHEMA_VERSION, migrate
@@ -139,6 +139,23 @@ class Store:
 
     def known_commits(self) -> set[str]:
         return tracking.known_commits(self.conn)
+
+    # nightlies (harness.store.nightlies)
+
+    def record_nightly(self, night: nightlies.NightlyRecord) -> None:
+        nightlies.record(self.conn, night)
+
+    def nightly_baseline(self, branch: str | None) -> nightlies.NightlyRecord | None:
+        """The last nightly on `branch` whose changes were told (see store.nightlies)."""
+        return nightlies.baseline(self.conn, branch)
+
+    def statuses(self) -> dict[str, str]:
+        """finding id → the status shown now."""
+        return nightlies.statuses(self.conn)
+
+    def finding_reports(self, finding: str, limit: int) -> tuple[nightlies.StoredReport, ...]:
+        """The latest `limit` reports of a finding, whole, with their inputs and commits."""
+        return nightlies.finding_reports(self.conn, finding, limit)
 
 
 def _sqlite_path(location: str) -> Path:

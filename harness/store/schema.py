@@ -99,6 +99,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             candidates TEXT NOT NULL, steps TEXT NOT NULL)""",
         "CREATE INDEX bisections_by_finding ON bisections(finding_id)",
     ),
+    # 3: one row per `harness nightly`: what it saw, so the next night can say
+    # what changed since.
+    (
+        """CREATE TABLE nightlies (
+            id TEXT PRIMARY KEY, branch TEXT, commit_sha TEXT,
+            dirty INTEGER NOT NULL DEFAULT 0,
+            started TEXT NOT NULL, finished TEXT NOT NULL,
+            statuses TEXT NOT NULL,      -- JSON {finding id: status shown} after the night
+            counts TEXT NOT NULL,        -- JSON {new, regressed, fixed, open, muted}
+            failures TEXT NOT NULL,      -- JSON [{step, profile, message}]
+            mail TEXT NOT NULL)  -- sent, not needed, off, not configured, dry-run, failed""",
+        "CREATE INDEX nightlies_by_branch ON nightlies(branch, finished)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

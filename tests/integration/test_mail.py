@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import email
 import ipaddress
-import socket
 import ssl
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -23,23 +18,9 @@ from cryptography.x509.oid import NameOID
 
 from harness.errors import ToolError, UsageError
 from harness.mail import MailSettings, build_message, send
+from tests.smtp_server import Inbox, free_port, serve
 
 PASSWORD_ENV = "HARNESS_TEST_SMTP_PASSWORD"
-
-
-@dataclass
-class Inbox:
-    """What the server received: one entry per message."""
-
-    messages: list[EmailMessage] = field(default_factory=list)
-    recipients: list[list[str]] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        parsed = email.message_from_bytes(envelope.content, policy=default_policy)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 OK"
 
 
 @dataclass(frozen=True)
@@ -110,21 +91,6 @@ def certificates(tmp_path_factory) -> Certificates:
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(inbox: Inbox, **options) -> Iterator[int]:
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **options)
-    controller.start()
-    try:
-        yield controller.port
-    finally:
-        controller.stop()
-
-
 def settings(port: int, **changes) -> MailSettings:
     base = MailSettings(
         host="127.0.0.1",
@@ -190,7 +156,7 @@ def test_starttls_without_the_ca_fails_verification(certificates):
     inbox = Inbox()
     for port in serve(inbox, tls_context=certificates.server_context(), require_starttls=True):
         mail_settings = settings(port, tls="starttls")
-        with pytest.raises(ToolError, match=rf"127\.0\.0\.1:{port}.*mail\.cafile"):
+        with pytest.raises(ToolError, match=rf"127\.0\.0\.1:{port}.*email\.cafile"):
             send(mail_settings, nightly_message(mail_settings), env={})
     assert inbox.messages == []
 
@@ -199,7 +165,7 @@ def test_starttls_against_a_server_without_tls_is_a_tool_error():
     inbox = Inbox()
     for port in serve(inbox):
         mail_settings = settings(port, tls="starttls")
-        with pytest.raises(ToolError, match=r"does not support.*mail\.tls") as caught:
+        with pytest.raises(ToolError, match=r"does not support.*email\.tls") as caught:
             send(mail_settings, nightly_message(mail_settings), env={})
     assert caught.value.exit_code == 3
 
@@ -256,7 +222,7 @@ def test_server_requiring_auth_rejects_an_anonymous_mail(certificates):
     inbox = Inbox()
     for port in serve(inbox, **auth_options(certificates)):
         mail_settings = settings(port, tls="starttls", cafile=str(certificates.cafile))
-        with pytest.raises(ToolError, match=rf"127\.0\.0\.1:{port}.*mail\.username"):
+        with pytest.raises(ToolError, match=rf"127\.0\.0\.1:{port}.*email\.username"):
             send(mail_settings, nightly_message(mail_settings), env={})
     assert inbox.messages == []
 
@@ -270,5 +236,5 @@ def test_refused_connection_is_a_tool_error():
 
 def test_missing_cafile_is_a_tool_error(tmp_path):
     mail_settings = settings(free_port(), tls="ssl", cafile=str(tmp_path / "nope.pem"))
-    with pytest.raises(ToolError, match=r"cannot load mail\.cafile"):
+    with pytest.raises(ToolError, match=r"cannot load email\.cafile"):
         send(mail_settings, nightly_message(mail_settings), env={}, timeout=5)

@@ -51,18 +51,18 @@ def test_full_table():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"hots": "x"}, r"mail\.hots: unknown key"),
-        ({"port": "25"}, r"mail\.port: expected a port number"),
-        ({"port": True}, r"mail\.port: expected a port number"),
-        ({"port": 70000}, r"mail\.port: 70000 is not a port"),
-        ({"tls": "tls"}, r"mail\.tls: expected one of none, starttls, ssl"),
-        ({"to": ["a@example.org", 3]}, r"mail\.to"),
-        ({"to": []}, r"mail\.to is required"),
-        ({"always_send": "yes"}, r"mail\.always_send: expected true or false"),
-        ({"password": "hunter2"}, r"mail\.password: the password is never stored"),
-        ({"username": "me"}, r"set mail\.password_env"),
-        ({"username": "me", "password_env": "NOT-A-NAME"}, r"mail\.password_env"),
-        ({"subject": "{project} {nope}"}, r"mail\.subject: unknown field \{nope\}"),
+        ({"hots": "x"}, r"email\.hots: unknown key"),
+        ({"port": "25"}, r"email\.port: expected a port number"),
+        ({"port": True}, r"email\.port: expected a port number"),
+        ({"port": 70000}, r"email\.port: 70000 is not a port"),
+        ({"tls": "tls"}, r"email\.tls: expected one of none, starttls, ssl"),
+        ({"to": ["a@example.org", 3]}, r"email\.to"),
+        ({"to": []}, r"email\.to is required"),
+        ({"always_send": "yes"}, r"email\.always_send: expected true or false"),
+        ({"password": "hunter2"}, r"email\.password: the password is never stored"),
+        ({"username": "me"}, r"set email\.password_env"),
+        ({"username": "me", "password_env": "NOT-A-NAME"}, r"email\.password_env"),
+        ({"subject": "{project} {nope}"}, r"email\.subject: unknown field \{nope\}"),
     ],
 )
 def test_bad_tables_name_the_key_and_the_file(change, message):
@@ -73,7 +73,7 @@ def test_bad_tables_name_the_key_and_the_file(change, message):
 
 
 def test_missing_host_is_reported():
-    with pytest.raises(ConfigError, match=r"mail\.host is required"):
+    with pytest.raises(ConfigError, match=r"email\.host is required"):
         settings_from_table({"sender": "a@b", "to": "c@d"}, "harness.toml")
 
 
