@@ -251,13 +251,16 @@ def _run_profile(
 
 
 def _triage(project: Project, config: Config, store: Store, runs: Sequence[Path], say: Say) -> None:
-    from harness.pipeline import triage
+    from harness.pipeline import project_settings, triage
 
+    symbolize, suppressions = project_settings(config, project.state_dir)
     result = triage(
         [str(folder) for folder in runs],
         store=store,
         root=project.root,
         ignore=config.ignore_frames,
+        symbolize=symbolize,
+        suppressions=suppressions,
     )
     say(f"triage: {result.stats.reports} reports, {result.stats.findings} findings")
 

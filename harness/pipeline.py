@@ -5,8 +5,16 @@
 Files are expanded and linked to the jobs that wrote them; logs the store
 already holds are not read again (a stat cache recognizes unchanged files
 without opening them), the rest are parsed (in a process pool when many);
-every report is clustered by signature, and the store records the whole
-ingestion in one transaction.
+frames printed as module+offset are symbolized from the binaries at hand
+(harness.symbolize); reports matching the project's suppression rules
+(harness.suppress) are left out of the findings; every other report is
+clustered by signature, and the store records the whole ingestion in one
+transaction.
+
+A suppressed report is still stored with its log (under its own finding id,
+which gets no finding row and no lifecycle event): a later triage skips the
+log as usual, and suppression is applied again to what the store holds, so
+removing a rule brings its findings back without reading any log again.
 """
 
 from __future__ import annotations
@@ -16,21 +24,26 @@ import os
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from harness import claims, reproducers, vcs
+from harness.config import Config
 from harness.model import Commit, Finding, Job, Report, Unparsed
 from harness.store import Ingestion, LogEntry, RunRow, Store, utc_now
+from harness.suppress import Rule, SuppressResult, load_rules, suppress
+from harness.symbolize import Symbolizer, SymbolizeSettings, is_unsymbolized
 from harness.triage.cluster import Cluster, cluster_signed, sign
 from harness.triage.intake import take_in, whole_representatives
-from harness.triage.parallel import Parsed, parse_data
+from harness.triage.parallel import Parsed, parse_data, symbolized
 from harness.triage.signature import DEFAULT_DEPTH, Signature, content_key, signature
 from harness.triage.sources import STDIN, LogFile, discover
 
 GATING = ("new", "regressed")
+# Symbolize frames whose binary is at the path the log names; no cache, no path map.
+DEFAULT_SYMBOLIZE = SymbolizeSettings()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +53,7 @@ class Stats:
     findings: int
     bytes: int
     seconds: float
+    suppressed: int = 0  # reports (counted in `reports`) left out by suppression rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +80,13 @@ class TriageResult:
     root: str = ""
     # finding → a commit whose message claims it fixed, though it still reproduces
     claims: dict[str, str] = field(default_factory=dict)
+    # findings whose first report still has frames with only module+offset
+    unsymbolized: frozenset[str] = frozenset()
+    # what kept frames unsymbolized (binary not found, build-id mismatch, ...)
+    symbolize_notes: tuple[str, ...] = ()
+    # one line per suppression rule that hid reports; rules that hide too much
+    suppressed: tuple[str, ...] = ()
+    suppression_warnings: tuple[str, ...] = ()
 
     def gating(self) -> tuple[Finding, ...]:
         """Findings that make `--fail-on new` fail: new or regressed. Without a
@@ -79,6 +100,18 @@ class TriageResult:
         return info.input if info else None
 
 
+def project_settings(
+    config: Config | None, state_dir: Path | None
+) -> tuple[SymbolizeSettings, tuple[Rule, ...]]:
+    """What harness.toml says about symbolizing and suppressing, for triage():
+    the [symbolize] settings (symbol cache in `state_dir` unless None) and
+    the rules of [triage] suppressions. Raises ConfigError on a bad rule."""
+    rules: tuple[Rule, ...] = ()
+    if config is not None and config.suppressions is not None:
+        rules = load_rules(config.root / config.suppressions)
+    return SymbolizeSettings.from_config(config, state_dir), rules
+
+
 def triage(
     paths: Sequence[str | Path],
     *,
@@ -89,13 +122,20 @@ def triage(
     stdin: bytes | None = None,
     workers: int = 2,
     cwd: Path | None = None,
+    symbolize: SymbolizeSettings | None = DEFAULT_SYMBOLIZE,
+    suppressions: Sequence[Rule] = (),
 ) -> TriageResult:
     """Triage logs (files, folders, or `-` with `stdin` holding the data).
 
     Relative paths are taken from `cwd` (default: the current folder).
+    `symbolize` None leaves module+offset frames as printed; the default
+    symbolizes them when the binary is at the path the log names.
+    Reports matching `suppressions` are left out of the findings.
     """
+    settings = replace(symbolize, ignore=tuple(ignore)) if symbolize is not None else None
+    opts = _Options(workers, tuple(ignore), depth, settings, tuple(suppressions))
     with _gc_paused():
-        return _triage(paths, store, root, _Options(workers, tuple(ignore), depth), stdin, cwd)
+        return _triage(paths, store, root, opts, stdin, cwd)
 
 
 def _triage(
@@ -112,16 +152,28 @@ def _triage(
         store.rekey_outdated(opts.ignore, opts.depth)
     found = discover(paths, cwd)
     loaded = _load(found.files, store, commit, opts)
-    if stdin is not None and STDIN in [str(p) for p in paths]:
-        _add_stdin(loaded, stdin, commit, opts.ignore, opts.depth)
-    clusters = whole_representatives(cluster_signed(loaded.signed), loaded.parsed)
+    # The parent's own symbolizer: for stdin, and for the reports shown first,
+    # read again whole (it starts a process only for frames still unnamed).
+    with _symbolizer(opts.symbolize) as symbolizer:
+        if stdin is not None and STDIN in [str(p) for p in paths]:
+            _add_stdin(loaded, stdin, commit, opts, symbolizer)
+        screened = suppress(loaded.signed, opts.suppressions)
+        clusters = cluster_signed(screened.kept)
+        clusters = whole_representatives(clusters, loaded.parsed, symbolizer)
     clusters = _whole_stored(clusters, store, loaded.stored)
+    notes = (*loaded.notes, *(symbolizer.notes if symbolizer else ()))
     statuses: dict[str, str] = {}
     claimed: dict[str, str] = {}
     if store is not None:
         run = RunRow(_ingestion_id(), "triage", commit.sha, commit.branch, commit.dirty, utc_now())
         ingestion = Ingestion(
-            run, tuple(loaded.entries), clusters, _run_rows(found.jobs), loaded.stacks, found.jobs
+            run,
+            tuple(loaded.entries),
+            clusters,
+            _run_rows(found.jobs),
+            loaded.stacks,
+            found.jobs,
+            hidden=_hidden(loaded.signed, screened),
         )
         claims.scan(store, root or Path.cwd())
         outcome = store.ingest(ingestion)
@@ -135,6 +187,7 @@ def _triage(
         findings=len(findings),
         bytes=loaded.bytes,
         seconds=round(time.perf_counter() - started, 3),
+        suppressed=screened.suppressed,
     )
     return TriageResult(
         findings=findings,
@@ -146,7 +199,25 @@ def _triage(
         stored=store is not None,
         root=str(root or Path.cwd()),
         claims=claimed,
+        unsymbolized=frozenset(
+            c.finding.id for c in clusters if is_unsymbolized(c.finding.reports[0], opts.ignore)
+        ),
+        symbolize_notes=tuple(dict.fromkeys(notes)),
+        suppressed=screened.summary(),
+        suppression_warnings=screened.warnings(),
     )
+
+
+def _symbolizer(settings: SymbolizeSettings | None) -> AbstractContextManager[Symbolizer | None]:
+    return settings.open() if settings is not None else nullcontext()
+
+
+def _hidden(
+    signed: Sequence[tuple[Report, Signature]], screened: SuppressResult
+) -> dict[tuple[str, int], str]:
+    """(log, offset) → finding id of each suppressed report: stored, but with no finding."""
+    kept = {id(report) for report, _ in screened.kept}
+    return {(r.source.log, r.source.offset): sig.id for r, sig in signed if id(r) not in kept}
 
 
 @contextmanager
@@ -173,6 +244,8 @@ class _Options:
     workers: int
     ignore: tuple[str, ...]
     depth: int
+    symbolize: SymbolizeSettings | None = None
+    suppressions: tuple[Rule, ...] = ()
 
 
 @dataclass(slots=True)
@@ -184,6 +257,7 @@ class _Loaded:
     stacks: dict[str, str] = field(default_factory=dict)  # hash → stacks JSON
     parsed: dict[str, str] = field(default_factory=dict)  # shown → path, logs parsed now
     stored: dict[str, str] = field(default_factory=dict)  # shown → key, logs read from the store
+    notes: tuple[str, ...] = ()  # the workers' symbolizer notes
 
 
 def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _Options) -> _Loaded:
@@ -197,9 +271,10 @@ def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _
         loaded.signed = _stored_signed(store, shown_by_key, by_log, opts)
         loaded.stored = {shown: key for shown, (key, _) in known.items()}
     to_parse = [(f.path, f.shown) for f in files if f.shown not in known]
-    intake = take_in(to_parse, opts.workers, opts.ignore, opts.depth)
+    intake = take_in(to_parse, opts.workers, opts.ignore, opts.depth, opts.symbolize)
     loaded.signed.extend(intake.signed)
     loaded.stacks = intake.stacks
+    loaded.notes = tuple(intake.notes)
     for f in files:
         stat = stats[f.shown]
         if f.shown in known:
@@ -226,7 +301,8 @@ def _stored_signed(
     store: Store, shown_by_key: dict[str, str], by_log: dict[str, list[Report]], opts: _Options
 ) -> list[tuple[Report, Signature]]:
     """The stored reports of known logs with their signatures under the current
-    rules: computed once per group of reports a signature cannot tell apart."""
+    rules: computed once per group of reports a signature cannot tell apart.
+    With suppression rules, each report gets its group's stacks (shared)."""
     signed: list[tuple[Report, Signature]] = []
     memo: dict[tuple[object, ...], Signature] = {}
     for group in store.stored_groups(shown_by_key):
@@ -234,8 +310,12 @@ def _stored_signed(
         sig = memo.get(key)
         if sig is None:
             sig = memo[key] = signature(group.sample, opts.ignore, opts.depth)
-        signed.extend([(report, sig) for report in group.reports])
-        for report in group.reports:
+        reports = group.reports
+        if opts.suppressions:
+            # Stored reports are read without stacks; suppression rules read them.
+            reports = [replace(report, stacks=group.sample.stacks) for report in reports]
+        signed.extend([(report, sig) for report in reports])
+        for report in reports:
             by_log.setdefault(report.source.log, []).append(report)
     return signed
 
@@ -319,14 +399,14 @@ def _entry(
 
 
 def _add_stdin(
-    loaded: _Loaded, data: bytes, commit: Commit, ignore: Sequence[str], depth: int
+    loaded: _Loaded, data: bytes, commit: Commit, opts: _Options, symbolizer: Symbolizer | None
 ) -> None:
-    p: Parsed = parse_data(data, STDIN)
+    p: Parsed = symbolized(parse_data(data, STDIN), symbolizer)
     key = f"sha256:{p.sha256}"
     loaded.entries.append(
         LogEntry(key, STDIN, STDIN, p.size, commit.sha, commit.dirty, reports=p.result.reports)
     )
-    loaded.signed.extend(sign(p.result.reports, ignore, depth))
+    loaded.signed.extend(sign(p.result.reports, opts.ignore, opts.depth))
     loaded.unparsed.extend(p.result.unparsed)
     loaded.bytes += p.size
 

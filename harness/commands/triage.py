@@ -33,7 +33,7 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, load: Loader) -> int:
     from harness.claims import warning as claim_warning
-    from harness.pipeline import triage
+    from harness.pipeline import project_settings, triage
     from harness.render import Format
     from harness.store import open_store
 
@@ -41,6 +41,9 @@ def run(args: argparse.Namespace, load: Loader) -> int:
         raise UsageError("- (standard input) may be given once")
     project = load()
     ignore = project.config.ignore_frames if project.config else ()
+    # --no-store leaves no trace in the project: no symbol cache either
+    state_dir = None if args.no_store else project.state_dir
+    symbolize, rules = project_settings(project.config, state_dir)
     stdin = sys.stdin.buffer.read() if "-" in args.paths else None
     with ExitStack() as stack:
         store = None if args.no_store else stack.enter_context(open_store(project.db))
@@ -53,9 +56,15 @@ def run(args: argparse.Namespace, load: Loader) -> int:
             workers=max(1, args.jobs),
             # like git and make, -C DIR runs as if started in DIR
             cwd=Path(args.directory).resolve() if args.directory else None,
+            symbolize=symbolize,
+            suppressions=rules,
         )
     for finding, commit in sorted(result.claims.items()):
         print(f"harness: warning: {claim_warning(finding, commit)}", file=sys.stderr)
+    for line in result.suppressed:
+        print(f"harness: {line}", file=sys.stderr)
+    for line in result.suppression_warnings:
+        print(f"harness: warning: {line}", file=sys.stderr)
     fmt = Format(args.format)
     if args.output:
         with Path(args.output).open("w", encoding="utf-8") as out:

@@ -27,6 +27,9 @@ def build(result: TriageResult) -> dict[str, Any]:
             "bytes": result.stats.bytes,
             "seconds": result.stats.seconds,
         },
+        # what kept frames unsymbolized; reports left out by suppression rules
+        "symbolize_notes": list(result.symbolize_notes),
+        "suppressed": {"reports": result.stats.suppressed, "rules": list(result.suppressed)},
     }
 
 
@@ -56,6 +59,7 @@ def _finding(result: TriageResult, finding: Finding) -> dict[str, Any]:
         "leak": finding.leak,
         "bug": result.bugs.get(finding.id),
         "claimed_fixed": result.claims.get(finding.id),
+        "unsymbolized": finding.id in result.unsymbolized,
     }
 
 

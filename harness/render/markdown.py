@@ -10,7 +10,7 @@ from typing import IO
 from harness.model import Finding
 from harness.pipeline import TriageResult
 from harness.render.escape import clean
-from harness.render.table import summary_line
+from harness.render.table import summary_line, title_of
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|~])")
 
@@ -29,10 +29,13 @@ def build(result: TriageResult) -> MarkdownView:
     lines = ["## harness triage", "", summary_line(result), ""]
     if result.findings:
         lines += ["| id | severity | kind | title | count | status |", "|---|---|---|---|---|---|"]
-        lines += [_row(f) for f in result.findings]
+        lines += [_row(f, title_of(result, f)) for f in result.findings]
+        lines.append("")
+    if result.symbolize_notes:
+        lines += [f"> note: {escape(note)}" for note in result.symbolize_notes]
         lines.append("")
     for finding in result.findings:
-        lines += _section(finding)
+        lines += _section(finding, title_of(result, finding))
     if result.unparsed:
         lines += ["### Unparsed", ""]
         lines += [f"- {escape(u.log)}: {escape(u.reason)}" for u in result.unparsed]
@@ -40,14 +43,14 @@ def build(result: TriageResult) -> MarkdownView:
     return MarkdownView(tuple(lines))
 
 
-def _row(f: Finding) -> str:
-    cells = [f"`{f.id}`", f.severity, escape(f.kind), escape(f.title), str(len(f.reports))]
+def _row(f: Finding, title: str) -> str:
+    cells = [f"`{f.id}`", f.severity, escape(f.kind), escape(title), str(len(f.reports))]
     return "| " + " | ".join(cells + [f.status or "-"]) + " |"
 
 
-def _section(f: Finding) -> list[str]:
+def _section(f: Finding, title: str) -> list[str]:
     security = ", security" if f.security else ""
-    lines = [f"### `{f.id}` {escape(f.title)}", ""]
+    lines = [f"### `{f.id}` {escape(title)}", ""]
     times = "once" if len(f.reports) == 1 else f"{len(f.reports)} times"
     lines.append(f"{f.severity}{security}; seen {times} by {', '.join(f.tools)}")
     lines.append("")

@@ -7,6 +7,7 @@ from typing import IO
 
 from tabulate import tabulate
 
+from harness.model import Finding
 from harness.pipeline import TriageResult
 
 HEADERS = ("id", "severity", "kind", "access", "title", "count", "status")
@@ -17,6 +18,7 @@ class TableView:
     rows: tuple[tuple[str, ...], ...]
     summary: str
     unparsed: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def _count(number: int, noun: str) -> str:
@@ -31,16 +33,25 @@ def summary_line(result: TriageResult) -> str:
     )
     if result.unparsed:
         line += f"; {len(result.unparsed)} unparsed"
+    if s.suppressed:
+        line += f"; {_count(s.suppressed, 'report')} suppressed"
     return line
+
+
+def title_of(result: TriageResult, finding: Finding) -> str:
+    """The title, marked when the finding's id rests on module+offset frames."""
+    return finding.title + (" (unsymbolized)" if finding.id in result.unsymbolized else "")
 
 
 def build(result: TriageResult) -> TableView:
     rows = tuple(
-        (f.id, f.severity, f.kind, f.access or "", f.title, str(len(f.reports)), f.status or "-")
+        (f.id, f.severity, f.kind, f.access or "", title_of(result, f))
+        + (str(len(f.reports)), f.status or "-")
         for f in result.findings
     )
     unparsed = tuple(f"unparsed: {u.log}: {u.reason}" for u in result.unparsed)
-    return TableView(rows, summary_line(result), unparsed)
+    notes = tuple(f"note: {note}" for note in result.symbolize_notes)
+    return TableView(rows, summary_line(result), unparsed, notes)
 
 
 def write(view: TableView, out: IO[str]) -> None:
@@ -48,6 +59,6 @@ def write(view: TableView, out: IO[str]) -> None:
         out.write(tabulate(view.rows, headers=HEADERS, disable_numparse=True) + "\n")
     else:
         out.write("no findings\n")
-    for line in view.unparsed:
+    for line in (*view.notes, *view.unparsed):
         out.write(line + "\n")
     out.write(view.summary + "\n")

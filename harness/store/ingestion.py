@@ -78,6 +78,9 @@ class Ingestion:
     jobs: tuple[Job, ...] = ()
     # clean executions of a reproducer at one commit that make a finding fixed
     clean_runs: int = lifecycle.DEFAULT_CLEAN_RUNS
+    # (log, offset) → finding id of reports stored with their log but shown in
+    # no finding (suppressed): no finding row, no lifecycle event
+    hidden: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,9 @@ def _write(conn: sqlite3.Connection, ingestion: Ingestion) -> Outcome:
         for report in c.finding.reports
         if report.source.log in fresh_shown
     }
+    finding_of.update(
+        (place, fid) for place, fid in ingestion.hidden.items() if place[0] in fresh_shown
+    )
     _insert_logs(conn, ingestion.run.id, fresh.values())
     added = _insert_reports(conn, fresh.values(), finding_of, ingestion.stacks)
     statuses, seen = _update_findings(conn, ingestion, fresh)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from harness.model import Frame, Report, Source, Stack
 from harness.store import rows
+from harness.symbolize import Symbolizer, SymbolizeSettings, symbolize_report
 from harness.triage.cluster import Cluster
 from harness.triage.parallel import Digested, digest_many, parse_one
 from harness.triage.signature import DEFAULT_DEPTH, Signature
@@ -21,11 +22,13 @@ from harness.triage.signature import DEFAULT_DEPTH, Signature
 @dataclass(slots=True)
 class Intake:
     """shown path → (its Digested, its light reports); every report with its
-    signature; the stacks texts (hash → JSON) the reports refer to."""
+    signature; the stacks texts (hash → JSON) the reports refer to; what the
+    symbolizers could not do (each note once)."""
 
     logs: dict[str, tuple[Digested, tuple[Report, ...]]] = field(default_factory=dict)
     signed: list[tuple[Report, Signature]] = field(default_factory=list)
     stacks: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, None] = field(default_factory=dict)
 
 
 def take_in(
@@ -33,14 +36,17 @@ def take_in(
     workers: int = 2,
     ignore: Sequence[str] = (),
     depth: int = DEFAULT_DEPTH,
+    symbolize: SymbolizeSettings | None = None,
 ) -> Intake:
-    """Parse (path, shown) pairs, in worker processes when many, into light reports."""
+    """Parse (path, shown) pairs, in worker processes when many, into light
+    reports, symbolized with `symbolize` (None: frames as printed)."""
     intake = Intake()
     stacks_of: dict[str, tuple[Stack, ...]] = {}
     frames: dict[tuple[object, ...], Frame] = {}
     signatures: dict[str, Signature] = {}
-    for batch in digest_many(items, workers, ignore, depth):
+    for batch in digest_many(items, workers, ignore, depth, symbolize):
         intake.stacks.update(batch.stacks)
+        intake.notes.update(dict.fromkeys(batch.notes))
         signatures.update(batch.signatures)
         for digest, text in batch.stacks.items():
             stacks_of[digest] = rows.stacks_from_json(text, frames)
@@ -68,15 +74,16 @@ def take_in(
 
 
 def whole_representatives(
-    clusters: tuple[Cluster, ...], parsed: dict[str, str]
+    clusters: tuple[Cluster, ...], parsed: dict[str, str], symbolizer: Symbolizer | None = None
 ) -> tuple[Cluster, ...]:
     """The report each finding shows first, read again whole (with its pcs)
-    when its log (shown → path in `parsed`) was parsed now; the others stay light."""
+    when its log (shown → path in `parsed`) was parsed now; the others stay light.
+    Logs parsed with a symbolizer must be read again with one (the same settings)."""
     out = []
     for c in clusters:
         first = c.finding.reports[0]
         path = parsed.get(first.source.log)
-        whole = _reread(path, first) if path else None
+        whole = _reread(path, first, symbolizer) if path else None
         if whole is not None:
             finding = replace(c.finding, reports=(whole, *c.finding.reports[1:]))
             c = replace(c, finding=finding)
@@ -84,10 +91,12 @@ def whole_representatives(
     return tuple(out)
 
 
-def _reread(path: str, light: Report) -> Report | None:
+def _reread(path: str, light: Report, symbolizer: Symbolizer | None) -> Report | None:
     """The report at `light`'s place in the log at `path`, unless the log changed since."""
     content = rows.stacks_key(light.stacks)
     for report in parse_one(path, light.source.log).result.reports:
         if report.source == light.source and report.headline == light.headline:
+            if symbolizer is not None:
+                report = symbolize_report(report, symbolizer)
             return report if rows.stacks_key(report.stacks) == content else None
     return None

@@ -7,6 +7,13 @@ keeps them) and its signature id. Only those travel back, with the text of
 each distinct stacks and each distinct signature once per worker: pickling
 the parsed Report objects (a hundred thousand frames for 20 MB of logs)
 would cost more than the parsing the second process saves.
+
+Frames printed as module+offset are symbolized in the worker, before the
+signature is taken, so a log written with symbolize=0 lands on the finding
+id of the same crash symbolized by the runtime. Each worker keeps one
+Symbolizer: it starts a symbolizer process only for a frame whose answer it
+does not hold yet, so logs the runtime already symbolized cost one pass
+over their frames.
 """
 
 from __future__ import annotations
@@ -14,10 +21,11 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from harness.model import ParseResult, Report, Unparsed
 from harness.store import rows
+from harness.symbolize import Symbolizer, SymbolizeSettings, symbolize_result
 from harness.triage.signature import DEFAULT_DEPTH, Signature, leak_kind, signature
 
 # Below this many files a pool costs more (start-up, pickling) than it saves.
@@ -64,11 +72,13 @@ class Digested:
 @dataclass(frozen=True, slots=True)
 class Batch:
     """The logs of one chunk, with the stacks texts (hash → JSON) and the
-    signatures (id → Signature) its worker had not sent before."""
+    signatures (id → Signature) its worker had not sent before, and what its
+    symbolizer could not do (notes, each once)."""
 
     logs: tuple[Digested, ...]
     stacks: dict[str, str] = field(default_factory=dict)
     signatures: dict[str, Signature] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 def parse_data(data: bytes, shown: str) -> Parsed:
@@ -85,6 +95,15 @@ def parse_one(path: str, shown: str) -> Parsed:
     except OSError as exc:
         return Parsed(shown, 0, None, ParseResult(), f"cannot read: {exc.strerror or exc}")
     return parse_data(data, shown)
+
+
+def symbolized(parsed: Parsed, symbolizer: Symbolizer | None) -> Parsed:
+    """`parsed` with its module+offset frames symbolized; the same value when
+    there is no symbolizer or no frame needs a symbol."""
+    if symbolizer is None:
+        return parsed
+    result = symbolize_result(parsed.result, symbolizer)
+    return parsed if result is parsed.result else replace(parsed, result=result)
 
 
 class Digester:
@@ -136,23 +155,37 @@ class Digester:
         )  # fmt: skip
 
 
-# The worker's own Digester, made by _start in each worker process.
+# The worker's own Digester and Symbolizer, made by _start in each worker process.
 _digester: Digester | None = None
+_symbolizer: Symbolizer | None = None
 
 
-def _start(ignore: tuple[str, ...], depth: int) -> None:
-    global _digester
+def _start(ignore: tuple[str, ...], depth: int, settings: SymbolizeSettings | None) -> None:
+    global _digester, _symbolizer
     _digester = Digester(ignore, depth)
+    _symbolizer = settings.open() if settings is not None else None
 
 
 def _digest_chunk(items: Sequence[tuple[str, str]]) -> Batch:
-    return _digest_with(_digester or Digester(), items)
+    return _digest_with(_digester or Digester(), items, _symbolizer)
 
 
-def _digest_with(digester: Digester, items: Sequence[tuple[str, str]]) -> Batch:
-    logs = tuple(digester.digest(parse_one(path, shown)) for path, shown in items)
-    stacks, signatures = digester.drain()
-    return Batch(logs, stacks, signatures)
+def _digest_with(
+    digester: Digester, items: Sequence[tuple[str, str]], symbolizer: Symbolizer | None
+) -> Batch:
+    if symbolizer is None:
+        logs = tuple(digester.digest(parse_one(path, shown)) for path, shown in items)
+        return Batch(logs, *digester.drain())
+    try:
+        logs = tuple(
+            digester.digest(symbolized(parse_one(path, shown), symbolizer)) for path, shown in items
+        )
+    finally:
+        # Stops the symbolizer process and saves the cache file: a pool ends
+        # its workers without notice. The answers stay in memory for the
+        # worker's next chunk, which mostly holds the same offsets again.
+        symbolizer.close()
+    return Batch(logs, *digester.drain(), symbolizer.notes)
 
 
 def digest_many(
@@ -160,20 +193,25 @@ def digest_many(
     workers: int = 2,
     ignore: Sequence[str] = (),
     depth: int = DEFAULT_DEPTH,
+    symbolize: SymbolizeSettings | None = None,
 ) -> Iterator[Batch]:
-    """(path, shown) pairs → Batches, in the same order, as workers finish them."""
+    """(path, shown) pairs → Batches, in the same order, as workers finish them;
+    frames symbolized with `symbolize` (None: left as printed)."""
     if workers <= 1 or len(items) < POOL_THRESHOLD:
-        yield _digest_with(Digester(ignore, depth), items)
+        symbolizer = symbolize.open() if symbolize is not None else None
+        yield _digest_with(Digester(ignore, depth), items, symbolizer)
         return
     size = len(items) // (workers * CHUNKS_PER_WORKER) + 1
     size = max(MIN_CHUNK_FILES, min(MAX_CHUNK_FILES, size))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with _pool(workers, tuple(ignore), depth) as pool:
+    with _pool(workers, (tuple(ignore), depth, symbolize)) as pool:
         yield from pool.imap(_digest_chunk, chunks)
 
 
-def _pool(workers: int, ignore: tuple[str, ...], depth: int) -> multiprocessing.pool.Pool:
+def _pool(
+    workers: int, initargs: tuple[tuple[str, ...], int, SymbolizeSettings | None]
+) -> multiprocessing.pool.Pool:
     # fork where there is one: workers start at once, with what the parent imported.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return context.Pool(workers, initializer=_start, initargs=(ignore, depth))
+    return context.Pool(workers, initializer=_start, initargs=initargs)
