@@ -13,7 +13,8 @@ lower case with hyphens (`heap-buffer-overflow`, `heap-use-after-free`,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 TOOLS = ("asan", "lsan", "ubsan", "msan", "tsan", "memcheck", "ltrace", "jemalloc")
 
@@ -111,9 +112,32 @@ class SignatureFrame:
     module: str | None
 
 
+class ReportRef(NamedTuple):
+    """A report of a log the store already holds, by place only: what a triage
+    of an unchanged corpus lists without reading the report back whole.
+    `log` is the path as given (like Source.log); `input` that of its job.
+    The fields are those of a report in the JSON output, in its order."""
+
+    log: str
+    offset: int
+    pid: int | None
+    address: str | None
+    truncated: bool
+    input: str | None
+    tool: str
+
+
+_REF_LOG = itemgetter(0)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """A cluster of reports sharing one signature."""
+    """A cluster of reports sharing one signature.
+
+    `reports` are whole or light Report objects (the first is the one shown);
+    `stored` the other reports of the cluster that the store already held,
+    by place only (ReportRef). `count` counts both.
+    """
 
     id: str
     signature_version: int
@@ -128,6 +152,20 @@ class Finding:
     reports: tuple[Report, ...]
     leak: str | None = None
     status: str | None = None
+    stored: tuple[ReportRef, ...] = ()
+
+    @property
+    def count(self) -> int:
+        """How many reports the cluster has: Report objects and stored references."""
+        return len(self.reports) + len(self.stored)
+
+    def logs(self) -> list[str]:
+        """The logs (paths as given) its reports lie in, each once, sorted."""
+        if not self.stored:
+            return list(dict.fromkeys(r.source.log for r in self.reports))
+        found = set(map(_REF_LOG, self.stored))
+        found.update(r.source.log for r in self.reports)
+        return sorted(found)
 
 
 @dataclass(frozen=True, slots=True)

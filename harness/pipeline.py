@@ -31,8 +31,9 @@ from pathlib import Path
 
 from harness import claims, reproducers, vcs
 from harness.config import Config
-from harness.model import Commit, Finding, Job, Report, Unparsed
+from harness.model import Commit, Finding, Job, Report, ReportRef, Unparsed
 from harness.store import Ingestion, LogEntry, RunRow, Store, utc_now
+from harness.store.light import rules_key
 from harness.suppress import Rule, SuppressResult, load_rules, suppress
 from harness.symbolize import Symbolizer, SymbolizeSettings, is_unsymbolized
 from harness.triage.cluster import Cluster, cluster_signed, sign
@@ -40,6 +41,7 @@ from harness.triage.intake import take_in, whole_representatives
 from harness.triage.parallel import Parsed, parse_data, symbolized
 from harness.triage.signature import DEFAULT_DEPTH, Signature, content_key, signature
 from harness.triage.sources import STDIN, LogFile, discover
+from harness.triage.stored import WholeReader, merge_stored
 
 GATING = ("new", "regressed")
 # Symbolize frames whose binary is at the path the log names; no cache, no path map.
@@ -161,6 +163,10 @@ def _triage(
         clusters = cluster_signed(screened.kept)
         clusters = whole_representatives(clusters, loaded.parsed, symbolizer)
     clusters = _whole_stored(clusters, store, loaded.stored)
+    if store is not None and loaded.refs:
+        clusters = merge_stored(
+            clusters, loaded.refs, _whole_reader(store, loaded.stored), opts.ignore, opts.depth
+        )
     notes = (*loaded.notes, *(symbolizer.notes if symbolizer else ()))
     statuses: dict[str, str] = {}
     claimed: dict[str, str] = {}
@@ -176,14 +182,15 @@ def _triage(
             hidden=_hidden(loaded.signed, screened),
         )
         claims.scan(store, root or Path.cwd())
-        outcome = store.ingest(ingestion)
+        outcome = store.ingest(ingestion, rules_key(opts.ignore, opts.depth))
         statuses = outcome.statuses
-        reproducers.keep(root or Path.cwd(), found.jobs, loaded.entries)
+        reporting = {ref.log for refs in loaded.refs.values() for ref in refs}
+        reproducers.keep(root or Path.cwd(), found.jobs, loaded.entries, reporting)
         claimed = claims.contradicted(store, root or Path.cwd(), outcome.seen)
     findings = tuple(replace(c.finding, status=statuses.get(c.finding.id)) for c in clusters)
     stats = Stats(
         logs=len(loaded.entries),
-        reports=len(loaded.signed),
+        reports=len(loaded.signed) + sum(map(len, loaded.refs.values())),
         findings=len(findings),
         bytes=loaded.bytes,
         seconds=round(time.perf_counter() - started, 3),
@@ -257,6 +264,8 @@ class _Loaded:
     stacks: dict[str, str] = field(default_factory=dict)  # hash → stacks JSON
     parsed: dict[str, str] = field(default_factory=dict)  # shown → path, logs parsed now
     stored: dict[str, str] = field(default_factory=dict)  # shown → key, logs read from the store
+    # finding id → its stored reports by place, when the stored ids hold (see _load)
+    refs: dict[str, list[ReportRef]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # the workers' symbolizer notes
 
 
@@ -267,9 +276,18 @@ def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _
     by_log: dict[str, list[Report]] = {}
     loaded = _Loaded()
     if store is not None and known:
-        shown_by_key = {key: shown for shown, (key, _) in known.items()}
-        loaded.signed = _stored_signed(store, shown_by_key, by_log, opts)
         loaded.stored = {shown: key for shown, (key, _) in known.items()}
+        if _ids_hold(store, opts):
+            # Stored finding ids hold under these rules: stored reports stay places.
+            places = {
+                known[f.shown][0]: (f.shown, f.job.input if f.job else None)
+                for f in files
+                if f.shown in known
+            }
+            loaded.refs = store.stored_refs(places)
+        else:
+            shown_by_key = {key: shown for shown, (key, _) in known.items()}
+            loaded.signed = _stored_signed(store, shown_by_key, by_log, opts)
     to_parse = [(f.path, f.shown) for f in files if f.shown not in known]
     intake = take_in(to_parse, opts.workers, opts.ignore, opts.depth, opts.symbolize)
     loaded.signed.extend(intake.signed)
@@ -295,6 +313,18 @@ def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _
         loaded.bytes += d.size
         loaded.parsed[f.shown] = f.path
     return loaded
+
+
+def _ids_hold(store: Store, opts: _Options) -> bool:
+    """Whether stored reports can keep their stored finding ids: every one was
+    signed under the rules of this triage, and no suppression rule must read
+    their stacks (suppressed reports are stored under ids no finding shows)."""
+    return not opts.suppressions and store.rules_hold(rules_key(opts.ignore, opts.depth))
+
+
+def _whole_reader(store: Store, stored: dict[str, str]) -> WholeReader:
+    """Reads a stored report back whole, given its finding id and place (shown → key)."""
+    return lambda finding, ref: store.whole_at(stored[ref.log], finding, ref)
 
 
 def _stored_signed(

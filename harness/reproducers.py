@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,13 +34,25 @@ def stored_path(root: Path, sha256: str) -> Path:
     return root / STATE_DIR / FOLDER / sha256
 
 
-def keep(root: Path, jobs: Sequence[Job], entries: Sequence[LogEntry]) -> int:
+def keep(
+    root: Path,
+    jobs: Sequence[Job],
+    entries: Sequence[LogEntry],
+    reporting_logs: Collection[str] = (),
+) -> int:
     """Copy the inputs of the jobs whose logs hold reports; returns how many were new.
+
+    `reporting_logs` names (by the path as given) logs that hold reports though
+    their entry lists none (stored reports a triage did not read back).
 
     An input that changed since its run (its hash differs) is not kept: the
     copy must be what the run executed.
     """
-    reporting = {(e.run_id, e.job) for e in entries if e.reports and e.run_id is not None}
+    reporting = {
+        (e.run_id, e.job)
+        for e in entries
+        if (e.reports or e.shown in reporting_logs) and e.run_id is not None
+    }
     kept = 0
     for job in jobs:
         if (job.run_id, job.job) not in reporting or not job.input or not job.input_sha256:

@@ -26,6 +26,7 @@ from harness.ledger.model import LSAN, Group, Ledger
 from harness.ledger.run import LedgerResult
 from harness.model import Report, Source, Stack
 from harness.store import Ingestion, LogEntry, RunRow, Store, StoredFinding, utc_now
+from harness.store.light import rules_key
 from harness.triage.cluster import cluster
 from harness.triage.names import normalize_function
 
@@ -84,7 +85,7 @@ def ingest(
         job.run_id, "run", job.commit, None, job.dirty, utc_now(), job.profile, job.compiler
     )
     logs = _entries(reports, result, root)
-    outcome = store.ingest(Ingestion(run, logs, clusters, (job_run,)))
+    outcome = store.ingest(Ingestion(run, logs, clusters, (job_run,)), rules_key(ignore, depth))
     return Stored(outcome.statuses, tuple(per_group))
 
 

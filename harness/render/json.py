@@ -3,14 +3,17 @@ never removed or renamed)."""
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Callable
+from operator import itemgetter
 from typing import IO, Any
 
 from harness.model import Finding, Report
 from harness.pipeline import TriageResult
 
 SCHEMA = "harness.triage/1"
+_PLACE = itemgetter("log", "offset", "tool")
 
 
 def build(result: TriageResult) -> dict[str, Any]:
@@ -54,13 +57,37 @@ def _finding(result: TriageResult, finding: Finding) -> dict[str, Any]:
             for f in finding.frames
         ],
         "status": finding.status,
-        "count": len(finding.reports),
-        "reports": [_report(r, result.input_of) for r in finding.reports],
+        "count": finding.count,
+        "reports": _reports(result, finding),
         "leak": finding.leak,
         "bug": result.bugs.get(finding.id),
         "claimed_fixed": result.claims.get(finding.id),
         "unsymbolized": finding.id in result.unsymbolized,
     }
+
+
+def _reports(result: TriageResult, finding: Finding) -> list[dict[str, Any]]:
+    """Every report in report order: the first, then the others parsed now and
+    the stored ones (each already in order) merged."""
+    parsed = [_report(r, result.input_of) for r in finding.reports]
+    if not finding.stored:
+        return parsed
+    # spelled out: the quickest way to thousands of small dicts
+    stored = [
+        {
+            "log": log,
+            "offset": offset,
+            "pid": pid,
+            "address": address,
+            "truncated": truncated,
+            "input": given,
+            "tool": tool,
+        }
+        for log, offset, pid, address, truncated, given, tool in finding.stored
+    ]
+    if len(parsed) == 1:
+        return parsed + stored
+    return [parsed[0], *heapq.merge(parsed[1:], stored, key=_PLACE)]
 
 
 def _report(report: Report, input_of: Callable[[Report], str | None]) -> dict[str, Any]:

@@ -44,14 +44,14 @@ def build(result: TriageResult) -> MarkdownView:
 
 
 def _row(f: Finding, title: str) -> str:
-    cells = [f"`{f.id}`", f.severity, escape(f.kind), escape(title), str(len(f.reports))]
+    cells = [f"`{f.id}`", f.severity, escape(f.kind), escape(title), str(f.count)]
     return "| " + " | ".join(cells + [f.status or "-"]) + " |"
 
 
 def _section(f: Finding, title: str) -> list[str]:
     security = ", security" if f.security else ""
     lines = [f"### `{f.id}` {escape(title)}", ""]
-    times = "once" if len(f.reports) == 1 else f"{len(f.reports)} times"
+    times = "once" if f.count == 1 else f"{f.count} times"
     lines.append(f"{f.severity}{security}; seen {times} by {', '.join(f.tools)}")
     lines.append("")
     for frame in f.frames:

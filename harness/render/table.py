@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO
 
-from tabulate import tabulate
-
 from harness.model import Finding
 from harness.pipeline import TriageResult
 
@@ -46,7 +44,7 @@ def title_of(result: TriageResult, finding: Finding) -> str:
 def build(result: TriageResult) -> TableView:
     rows = tuple(
         (f.id, f.severity, f.kind, f.access or "", title_of(result, f))
-        + (str(len(f.reports)), f.status or "-")
+        + (str(f.count), f.status or "-")
         for f in result.findings
     )
     unparsed = tuple(f"unparsed: {u.log}: {u.reason}" for u in result.unparsed)
@@ -55,6 +53,10 @@ def build(result: TriageResult) -> TableView:
 
 
 def write(view: TableView, out: IO[str]) -> None:
+    # imported here: the other formats use this module's helpers, not tabulate,
+    # and importing it costs a short triage a noticeable share of its time
+    from tabulate import tabulate
+
     if view.rows:
         out.write(tabulate(view.rows, headers=HEADERS, disable_numparse=True) + "\n")
     else:

@@ -122,7 +122,7 @@ def build_view(
             finding=finding,
             status=finding.status,
             first_seen=seen.get(finding.id),
-            count=known.get(finding.id, len(finding.reports)),
+            count=known.get(finding.id, finding.count),
             representative=finding.reports[0] if finding.reports else None,
             location=locate(finding, root),
         )

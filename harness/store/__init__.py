@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.errors import HarnessError, UsageError
-from harness.model import Report
+from harness.model import Report, ReportRef
 from harness.store import evidence, light, nightlies, queries, rekey, tracking
 from harness.store.ingestion import Ingestion, LogEntry, Outcome, RunRow, existing_keys, ingest
 from harness.store.queries import FindingDetail, StoredFinding
@@ -73,8 +73,26 @@ class Store:
     def whole_report(self, key: str, report: Report) -> Report | None:
         return light.whole_report(self.conn, key, report)
 
-    def ingest(self, ingestion: Ingestion) -> Outcome:
+    def ingest(self, ingestion: Ingestion, rules: str | None = None) -> Outcome:
+        """Store one ingestion whose reports were signed under `rules`
+        (light.rules_key; None when not known)."""
+        # a log the stat cache knew is stored already: its reports are not added
+        adding = any(entry.reports and not entry.cached for entry in ingestion.logs)
+        light.note_rules(self.conn, rules, adding)
         return ingest(self.conn, ingestion)
+
+    def rules_hold(self, rules: str) -> bool:
+        """Whether every stored report's finding id was made under `rules` (light.rules_key)."""
+        return light.rules_hold(self.conn, rules)
+
+    def stored_refs(
+        self, places: Mapping[str, tuple[str, str | None]]
+    ) -> dict[str, list[ReportRef]]:
+        """finding id → the stored reports of logs `places` names, by place (light.stored_refs)."""
+        return light.stored_refs(self.conn, places)
+
+    def whole_at(self, key: str, finding: str, ref: ReportRef) -> Report | None:
+        return light.whole_at(self.conn, key, finding, ref)
 
     def rekey_outdated(self, ignore: Sequence[str] = (), depth: int = 3) -> int:
         """Re-key findings stored under an older signature version."""

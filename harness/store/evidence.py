@@ -100,8 +100,8 @@ def store_reproducers(
     """Record the (target, profile, input) of every job whose logs showed a finding."""
     rows: set[tuple[str, str, str, str, str | None]] = set()
     for c in clusters:
-        for report in c.finding.reports:
-            job = job_of_log.get(report.source.log)
+        for log in c.finding.logs():
+            job = job_of_log.get(log)
             if job is not None:
                 sha = job.input_sha256 or NO_INPUT
                 rows.add((c.finding.id, job.target, job.profile, sha, job.input))

@@ -22,23 +22,32 @@ def sightings(
     ingestion: Ingestion, fresh: dict[str, LogEntry]
 ) -> dict[str, tuple[tuple[lifecycle.Seen, bool], ...]]:
     """Per finding: where and when it appeared, and whether in a log new to the store."""
-    by_shown = {entry.shown: entry for entry in ingestion.logs}
     fresh_shown = {entry.shown for entry in fresh.values()}
     started = {r.id: r.started for r in ingestion.runs}
     now = ingestion.run.started
-    found: dict[str, tuple[tuple[lifecycle.Seen, bool], ...]] = {}
-    for c in ingestion.clusters:
-        seen: dict[tuple[lifecycle.Seen, bool], None] = {}
-        for report in c.finding.reports:
-            entry = by_shown.get(report.source.log)
-            if entry is None:
-                continue
-            is_fresh = entry.shown in fresh_shown
-            run_started = started.get(entry.run_id or "", now)
-            when = evidence.time_key(run_started, now if is_fresh else "")
-            seen[(lifecycle.Seen(when, entry.commit), is_fresh)] = None
-        found[c.finding.id] = tuple(seen)
-    return found
+    # what each log tells, worked out once: a log's reports may fall in several
+    # findings, and thousands of logs share a few runs and commits
+    alike: dict[tuple[str | None, str | None, bool], tuple[lifecycle.Seen, bool]] = {}
+    told = {}
+    for e in ingestion.logs:
+        facts = (e.run_id, e.commit, e.shown in fresh_shown)
+        sighting = alike.get(facts)
+        if sighting is None:
+            sighting = alike[facts] = _sighting(e, fresh_shown, started, now)
+        told[e.shown] = sighting
+    return {
+        c.finding.id: tuple(dict.fromkeys(filter(None, map(told.get, c.finding.logs()))))
+        for c in ingestion.clusters
+    }
+
+
+def _sighting(
+    entry: LogEntry, fresh_shown: set[str], started: dict[str, str], now: str
+) -> tuple[lifecycle.Seen, bool]:
+    is_fresh = entry.shown in fresh_shown
+    run_started = started.get(entry.run_id or "", now)
+    when = evidence.time_key(run_started, now if is_fresh else "")
+    return (lifecycle.Seen(when, entry.commit), is_fresh)
 
 
 def fold(

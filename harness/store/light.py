@@ -6,17 +6,30 @@ leak kind) form one group; the group carries one sample report with its
 stacks, from which the caller computes the signature once under the
 current rules. The other reports have no stacks and no headline. The
 report a finding shows first is read again whole (`whole_report`).
+
+Lighter still, when every stored report was signed under the rules of this
+triage (`rules_hold`), its finding id is read from the store as it is and
+its report comes back as a place only (`stored_refs`): no Report object,
+no signature.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 
-from harness.model import Frame, Report, Source, Stack
+from harness.model import Frame, Report, ReportRef, Source, Stack
 from harness.store import rows
 from harness.store.queries import report_rows
+from harness.triage.signature import SIGNATURE_VERSION
+
+# meta key: the rules (rules_key) every stored report's finding id was made
+# under, or MIXED once reports were stored under differing or unknown rules
+RULES_META = "signature_rules"
+MIXED = "mixed"
 
 
 @dataclass(slots=True)
@@ -85,3 +98,80 @@ def whole_report(conn: sqlite3.Connection, key: str, light: Report) -> Report | 
     if row is None:
         return None
     return rows.report_from_row(row, light.source.log, rows.stacks_from_json(row["stacks"] or "[]"))
+
+
+def rules_key(ignore: Sequence[str], depth: int) -> str:
+    """What a finding id depends on besides the report: the signature rules."""
+    return json.dumps([SIGNATURE_VERSION, depth, list(ignore)])
+
+
+def rules_hold(conn: sqlite3.Connection, rules: str) -> bool:
+    """Whether every stored report's finding id was made under `rules`."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (RULES_META,)).fetchone()
+    return row is not None and row[0] == rules
+
+
+def note_rules(conn: sqlite3.Connection, rules: str | None, adding: bool) -> None:
+    """Before an ingestion that may add reports (`adding`) signed under `rules`
+    (None: not known), record which rules the stored finding ids are made under.
+
+    Written ahead of the ingestion, in its own transaction: should the
+    ingestion fail, the record errs on the safe side (MIXED only disables
+    reading finding ids back as they are)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (RULES_META,)).fetchone()
+        held = row[0] if row is not None else None
+        value = None
+        if rules is not None and held == rules:
+            value = None
+        elif held is None and conn.execute("SELECT 1 FROM reports LIMIT 1").fetchone() is None:
+            value = rules if rules is not None or not adding else MIXED
+        elif adding:
+            value = MIXED
+        if value is not None and value != held:
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (RULES_META, value)
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+_REF_COLUMNS = "finding_id, log_key, offset, tool, pid, address, truncated"
+_PLACE = itemgetter(0, 1, 6)  # log, offset, tool: the order of a finding's reports
+
+
+def stored_refs(
+    conn: sqlite3.Connection, places: Mapping[str, tuple[str, str | None]]
+) -> dict[str, list[ReportRef]]:
+    """finding id → the stored reports of the logs in `places` (log key → the
+    path as given now and the input of its job), by place, in report order."""
+    found: dict[str, list[ReportRef]] = {}
+    new = ReportRef._make
+    for fid, key, off, tool, pid, addr, trunc in report_rows(conn, places, _REF_COLUMNS):
+        place = places.get(key)
+        if place is None:
+            continue
+        ref = new((place[0], off, pid, addr, trunc == 1, place[1], tool))
+        refs = found.get(fid)
+        if refs is None:
+            found[fid] = [ref]
+        else:
+            refs.append(ref)
+    for refs in found.values():
+        refs.sort(key=_PLACE)
+    return found
+
+
+def whole_at(conn: sqlite3.Connection, key: str, finding: str, ref: ReportRef) -> Report | None:
+    """The stored report `ref` of log `key` (in `finding`), whole: stacks and headline."""
+    row = conn.execute(
+        "SELECT r.*, s.json AS stacks FROM reports r LEFT JOIN stacks s ON s.hash = r.stacks_hash"
+        " WHERE r.log_key = ? AND r.offset = ? AND r.tool = ? AND r.finding_id = ? ORDER BY r.id",
+        (key, ref.offset, ref.tool, finding),
+    ).fetchone()
+    if row is None:
+        return None
+    return rows.report_from_row(row, ref.log, rows.stacks_from_json(row["stacks"] or "[]"))

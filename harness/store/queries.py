@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,7 +205,7 @@ def stored_reports(conn: sqlite3.Connection, shown_by_key: Mapping[str, str]) ->
 
 
 def report_rows(
-    conn: sqlite3.Connection, keys: Mapping[str, str], columns: str
+    conn: sqlite3.Connection, keys: Collection[str], columns: str
 ) -> Iterable[tuple[Any, ...]]:
     """`columns` of the stored reports of `keys` (and maybe of other logs too), as tuples."""
     cursor = conn.cursor()

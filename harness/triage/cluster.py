@@ -76,7 +76,7 @@ def cluster_signed(signed: Iterable[tuple[Report, Signature]]) -> tuple[Cluster,
 
 def rank_key(finding: Finding) -> tuple[int, int, str]:
     """Severity first, then the most reports, then id for a stable order."""
-    return (SEVERITY_ORDER.get(finding.severity, 9), -len(finding.reports), finding.id)
+    return (SEVERITY_ORDER.get(finding.severity, 9), -finding.count, finding.id)
 
 
 def _build(members: list[tuple[Report, Signature]]) -> Cluster:

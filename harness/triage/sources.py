@@ -143,14 +143,22 @@ def _expand(
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             relative = os.path.relpath(folder, top)
             prefix = given if relative == "." else os.path.join(given, relative)
+            # os.path.join's result, spelled out: it is the cost of a large folder
+            shown_dir = _dir_prefix(prefix)
+            path_dir = _dir_prefix(folder)
             for name in sorted(names):
                 if name != RUNS_FILE:
-                    yield os.path.join(prefix, name), os.path.join(folder, name)
+                    yield shown_dir + name, path_dir + name
                 else:
-                    runs_files.append(os.path.join(folder, name))
+                    runs_files.append(path_dir + name)
     elif path.is_file():
         yield given, os.path.abspath(path)
     elif path.exists():
         unreadable.append(Unparsed(given, 0, "not a regular file or folder"))
     else:
         unreadable.append(Unparsed(given, 0, "no such file or folder"))
+
+
+def _dir_prefix(folder: str) -> str:
+    """What os.path.join(folder, name) puts before `name`."""
+    return folder if not folder or folder.endswith(os.sep) else folder + os.sep

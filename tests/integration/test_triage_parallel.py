@@ -33,11 +33,17 @@ def corpus(tmp_path: Path) -> Path:
 
 
 def _places(result: TriageResult) -> list[tuple[str, int, tuple[tuple[str, int, str | None], ...]]]:
+    # a second triage lists the reports of stored logs by place (Finding.stored)
     return [
         (
             f.id,
-            len(f.reports),
-            tuple((r.source.log, r.source.offset, r.address) for r in f.reports),
+            f.count,
+            tuple(
+                sorted(
+                    [(r.source.log, r.source.offset, r.address) for r in f.reports]
+                    + [(ref.log, ref.offset, ref.address) for ref in f.stored]
+                )
+            ),
         )
         for f in result.findings
     ]
