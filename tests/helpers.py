@@ -1,7 +1,11 @@
-"""Shared test helpers: which compilers are here."""
+"""Shared test helpers: which compilers are here, and the harness command."""
 
 import shutil
 import subprocess
+import sys
+
+# The harness as a separate process, whether or not the venv's bin is on PATH.
+HARNESS = [sys.executable, "-m", "harness"]
 
 
 def find_clang() -> str | None:

@@ -17,6 +17,7 @@ import pytest
 
 from harness import cli, interpreters
 from harness.errors import ToolError
+from tests.helpers import HARNESS
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "samples" / "node_addon"
@@ -52,12 +53,12 @@ def ran(tmp_path_factory) -> tuple[Path, str, dict]:
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     assert cli.main(["-C", str(root), "build", "--asan", "--cc", "gcc"]) == 0
     done = subprocess.run(
-        ["harness", "-C", str(root), "run", "--cc", "gcc"], capture_output=True, text=True
+        [*HARNESS, "-C", str(root), "run", "--cc", "gcc"], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     run_dir = root / re.search(r"(logs/\S+)/", done.stdout).group(1)
     triaged = subprocess.run(
-        ["harness", "-C", str(root), "triage", str(run_dir), "--format", "json", "--no-store"],
+        [*HARNESS, "-C", str(root), "triage", str(run_dir), "--format", "json", "--no-store"],
         capture_output=True,
         text=True,
     )

@@ -18,7 +18,7 @@ import pytest
 
 from harness import cli
 from harness.model import Job
-from tests.helpers import clang_works
+from tests.helpers import HARNESS, clang_works
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 needs_valgrind = pytest.mark.skipif(shutil.which("valgrind") is None, reason="needs valgrind")
@@ -102,7 +102,7 @@ def memcheck_run(c_project: Path) -> tuple[Path, str]:
     if shutil.which("valgrind") is None:
         pytest.skip("needs valgrind")
     capture = subprocess.run(
-        ["harness", "-C", str(c_project), "run", "--valgrind", "-j", "2"],
+        [*HARNESS, "-C", str(c_project), "run", "--valgrind", "-j", "2"],
         capture_output=True,
         text=True,
         check=True,
@@ -113,7 +113,7 @@ def memcheck_run(c_project: Path) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def leaks_run(c_project: Path) -> tuple[Path, str]:
     capture = subprocess.run(
-        ["harness", "-C", str(c_project), "run", "--leaks", "-j", "2"],
+        [*HARNESS, "-C", str(c_project), "run", "--leaks", "-j", "2"],
         capture_output=True,
         text=True,
         check=True,
@@ -220,7 +220,7 @@ def pyext_run(request, tmp_path_factory) -> tuple[str, Path, Path, str]:
     (root / "harness.toml").write_text(PYEXT_TOML)
     assert _harness(root, "build", "--asan", "--cc", cc) == 0
     capture = subprocess.run(
-        ["harness", "-C", str(root), "run", "--cc", cc, "-j", "2"],
+        [*HARNESS, "-C", str(root), "run", "--cc", cc, "-j", "2"],
         capture_output=True,
         text=True,
         check=True,
