@@ -29,20 +29,22 @@ def parse(message: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1).lower() for m in _LINE.finditer(message)))
 
 
-def scan(store: Store, root: Path) -> int:
-    """Record the claims of the commits since the last scan; returns how many."""
+def scan(store: Store, root: Path, head: str | None) -> int:
+    """Record the claims of the commits up to `head` (checked out at `root`;
+    None: no commit) made since the last scan; returns how many. When `head`
+    was scanned last, as on most triages, no repository is opened."""
+    scanned = store.meta(CLAIMS_SCANNED)
+    if head is None or scanned == head:
+        return 0
     repo = vcs.repository(root)
     if repo is None:
         return 0
-    history = vcs.head_history(repo, 1)
-    if not history or store.meta(CLAIMS_SCANNED) == history[0]:
-        return 0
     found = [
         Claim(sha, prefix)
-        for sha, message in vcs.messages(repo, history[0], store.meta(CLAIMS_SCANNED))
+        for sha, message in vcs.messages(repo, head, scanned)
         for prefix in parse(message)
     ]
-    store.add_claims(found, history[0])
+    store.add_claims(found, head)
     return len(found)
 
 

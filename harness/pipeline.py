@@ -181,7 +181,7 @@ def _triage(
             found.jobs,
             hidden=_hidden(loaded.signed, screened),
         )
-        claims.scan(store, root or Path.cwd())
+        claims.scan(store, root or Path.cwd(), commit.sha)
         outcome = store.ingest(ingestion, rules_key(opts.ignore, opts.depth))
         statuses = outcome.statuses
         reporting = {ref.log for refs in loaded.refs.values() for ref in refs}

@@ -1,8 +1,11 @@
-"""Git through GitPython: the commit a run or triage is bound to, commit
-history and ancestry, and temporary worktrees for bisecting.
+"""Git: the commit a run or triage is bound to (asked of git directly),
+commit history and ancestry, and temporary worktrees for bisecting (through
+GitPython).
 
 GitPython is imported inside the functions: it starts the git executable
 and costs time at import, which commands that never touch git should not pay.
+current_commit, which every run and triage calls, does without it: one
+`git status` costs less than importing GitPython.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.errors import UsageError
+from harness import proc
+from harness.errors import ToolError, UsageError
 from harness.model import Commit
 
 if TYPE_CHECKING:
@@ -23,24 +27,34 @@ if TYPE_CHECKING:
 
 
 def current_commit(path: Path) -> Commit:
-    """The commit checked out at `path`; no commit outside a repository."""
+    """The commit checked out at `path` (dirty: tracked files changed, staged
+    or not); no commit outside a repository or without git."""
+    argv = ("git", "--no-optional-locks", "status", "--porcelain=v2", "--branch")
     try:
-        import git
-    except ImportError:  # git executable missing makes GitPython fail at import
+        done = proc.run((*argv, "--untracked-files=no"), cwd=path, check=False, what="git")
+    except ToolError:  # git missing
         return Commit(None, None, False)
-    try:
-        repo = git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+    if done.returncode != 0:  # not a repository
         return Commit(None, None, False)
-    try:
-        sha = repo.head.commit.hexsha
-    except ValueError:  # a repository with no commit yet
-        return Commit(None, None, repo.is_dirty(untracked_files=False))
-    try:
-        branch: str | None = repo.active_branch.name
-    except TypeError:  # detached HEAD
-        branch = None
-    return Commit(sha, branch, repo.is_dirty(untracked_files=False))
+    return parse_status(done.stdout)
+
+
+def parse_status(porcelain: str) -> Commit:
+    """The Commit `git status --porcelain=v2 --branch` describes: its header
+    lines name HEAD's commit and branch, every other line a changed file."""
+    sha: str | None = None
+    branch: str | None = None
+    dirty = False
+    for line in porcelain.splitlines():
+        if line.startswith("# branch.oid "):
+            oid = line.removeprefix("# branch.oid ")
+            sha = oid if oid != "(initial)" else None  # no commit yet
+        elif line.startswith("# branch.head "):
+            head = line.removeprefix("# branch.head ")
+            branch = head if head != "(detached)" else None
+        elif line and not line.startswith("#"):
+            dirty = True
+    return Commit(sha, branch if sha is not None else None, dirty)
 
 
 # -- history, ancestry and worktrees (findings across commits) -------------
