@@ -61,6 +61,13 @@ class HeapProfile:
     massif_out: Path
     json_path: Path
     plots: tuple[Path, ...]
+    timed_out: bool = False  # stopped at `limit` seconds: the profile covers the run until then
+    limit: float | None = None
+    stored: Path | None = None  # the copy kept for --compare REV (None: a dirty tree)
+
+    @property
+    def signal(self) -> str | None:
+        return proc.signal_name(self.exit_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,8 +151,10 @@ def profile(
     plots: bool = True,
 ) -> HeapProfile:
     """Run the target's plain build on the input under Massif and write the
-    reports. Raises NotBuiltError, UsageError, ToolError (valgrind missing,
-    timed out, or wrote no file) and massif.MassifError."""
+    reports. A run still going at the timeout is stopped with SIGTERM, which
+    Massif survives long enough to write its file: the profile then covers the
+    run until then (`timed_out`). Raises NotBuiltError, UsageError, ToolError
+    (valgrind missing, or no file written) and massif.MassifError."""
     target = subject.find_target(project, target_name)
     input_path = subject.find_input(project, target, input_given)
     chosen = subject.choose_cc(project, target, subject.PLAIN, cc)
@@ -155,17 +164,24 @@ def profile(
     out_dir.mkdir(parents=True, exist_ok=True)
     massif_out = out_dir / "massif.out"
     massif_out.unlink(missing_ok=True)
-    done = proc.run(
+    limit = timeout or target.timeout * SLOWDOWN
+    stopped = proc.run_stopping(
         ["valgrind", "--tool=massif", *MASSIF_OPTIONS, f"--massif-out-file={massif_out}"]
         + list(program.argv),
         env=proc.child_env(target.env),
         cwd=project.root,
-        timeout=timeout or target.timeout * SLOWDOWN,
-        check=False,
+        timeout=limit,
         stdin=program.stdin,
         what="valgrind --tool=massif",
     )
+    done = stopped.done
     if not massif_out.is_file():
+        if stopped.timed_out:
+            raise ToolError(
+                f"valgrind --tool=massif did not finish within {limit:g}s and wrote no "
+                f"{massif_out} when stopped; give it longer with --timeout S",
+                done.stderr,
+            )
         raise ToolError(
             f"valgrind --tool=massif wrote no {massif_out} (exit code {done.returncode}); "
             "its messages follow",
@@ -173,6 +189,13 @@ def profile(
         )
     parsed = massif_module.parse_file(massif_out)
     commit = vcs.current_commit(project.root)
+    # A profile of uncommitted changes is not the commit's: storing it under the
+    # commit would make the next --compare of that commit compare with it.
+    stored = (
+        stored_path(project, commit.sha, target.name, program.input_stem)
+        if commit.sha is not None and not commit.dirty
+        else None
+    )
     title = f"{target.name} on {input_path.name}"
     written = _plot(parsed, project.reports_dir / stem, title) if plots else ()
     result = HeapProfile(
@@ -185,10 +208,12 @@ def profile(
         massif_out=massif_out,
         json_path=project.reports_dir / f"{stem}.json",
         plots=written,
+        timed_out=stopped.timed_out,
+        limit=limit,
+        stored=stored,
     )
     write_json(result.json_path, to_json(result, project.root))
-    if commit.sha is not None:
-        stored = stored_path(project, commit.sha, target.name, program.input_stem)
+    if stored is not None:
         write_json(stored, to_json(result, project.root))
     return result
 
@@ -217,7 +242,8 @@ def load_baseline(project: Project, target: str, input_stem: str, given: str) ->
     if not stored.is_file():
         raise UsageError(
             f"--compare {given}: no profile of {target} on {input_stem} stored for commit "
-            f"{sha[:12]} (no {stored}); check out that commit and run harness profile there, "
+            f"{sha[:12]} (no {stored}); check out that commit and run harness profile there "
+            "with no uncommitted changes (profiles of a dirty tree are not stored), "
             "or give a massif.out or profile JSON file"
         )
     return read_profile_file(stored)
@@ -300,6 +326,8 @@ def to_json(result: HeapProfile, root: Path) -> dict[str, Any]:
         "compiler": result.compiler,
         "argv": [relative(Path(program.argv[0]), root), *program.argv[1:]],
         "exit_code": result.exit_code,
+        "signal": result.signal,
+        "timed_out": result.timed_out,
         "commit": result.commit,
         "dirty": result.dirty,
         "massif_out": relative(result.massif_out, root),

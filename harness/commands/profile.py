@@ -11,6 +11,7 @@ from harness.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from harness.heap_profile import HeapProfile, SiteChange
+    from harness.massif import Massif
 
 NAME = "profile"
 HELP = "heap profile of one target on one input: peak, top allocation sites, plot"
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace, load: Loader) -> int:
     print(_summary(result))
     if before is not None:
         print(f"\nat the peak, against {args.compare}:")
+        print(_peaks(before, result.massif))
         print(_changes(heap_profile.compare(before, result.massif)))
     written = [result.json_path, *result.plots, result.massif_out]
     print("\nwritten: " + ", ".join(_shown(path, project.root) for path in written))
@@ -64,12 +66,24 @@ def _summary(result: HeapProfile) -> str:
 
     massif = result.massif
     program = result.subject
+    ended = f"killed by {result.signal}" if result.signal else f"exit code {result.exit_code}"
     lines = [
-        f"{program.target.name} on {program.input.name} ({result.compiler}, plain build), "
-        f"exit code {result.exit_code}"
+        f"{program.target.name} on {program.input.name} ({result.compiler}, plain build), {ended}"
     ]
+    if result.timed_out:
+        lines.append(
+            f"warning: still running after {result.limit:g}s, stopped with SIGTERM: the "
+            "profile covers the run until then (give it longer with --timeout S)"
+        )
+    elif result.signal:
+        lines.append(f"warning: the program died of {result.signal}: the profile ends there")
     if massif.truncated:
         lines.append("warning: massif.out ends in the middle of a snapshot; later ones are lost")
+    if result.commit and result.stored is None:
+        lines.append(
+            f"note: not kept as the profile of {result.commit[:12]} for --compare: "
+            "the work tree has uncommitted changes"
+        )
     peak = massif.peak
     if peak is not None:
         lines.append(
@@ -116,6 +130,19 @@ def _path(path: tuple[str, ...]) -> str:
 def _short(name: str) -> str:
     """C++ names run to hundreds of characters; the table keeps their start."""
     return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
+
+
+def _peaks(before: Massif, after: Massif) -> str:
+    """The peak's total (useful heap plus overhead) before and after."""
+    from harness.heap_profile import human_bytes
+
+    old = before.peak.total if before.peak else 0
+    new = after.peak.total if after.peak else 0
+    sign = "+" if new >= old else "-"
+    return (
+        f"peak {human_bytes(old)} → {human_bytes(new)} "
+        f"({sign}{human_bytes(abs(new - old))}, {new - old:+,} bytes)"
+    )
 
 
 def _changes(changes: tuple[SiteChange, ...]) -> str:

@@ -122,18 +122,27 @@ def test_compare_with_a_smaller_input_shows_the_site_grew(project: Path, capsys)
     assert (change.key, change.status) == ("load_table ‹ main", "grew")
 
 
-def test_compare_with_a_commit_reads_the_profile_stored_for_it(tmp_path: Path, capsys):
-    root = make_project(tmp_path)
-    build.build_targets(open_project(str(root)), "plain", "gcc", None, ["heap_peak"])
-    assert profile(root, "heap_peak", "medium.txt") == EXIT_OK
-    first = subprocess.run(
+def head_of(root: Path) -> str:
+    return subprocess.run(
         ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert (root / ".harness" / "profiles" / first / "heap_peak-medium.json").is_file()
+
+
+def double_the_table(root: Path) -> None:
+    """Edit the sample so that load_table allocates twice as much (not committed)."""
     source = root / "samples" / "heap_peak" / "main.c"
     source.write_text(
         source.read_text().replace("malloc(count * sizeof", "malloc(2 * count * sizeof")
     )
+
+
+def test_compare_with_a_commit_reads_the_profile_stored_for_it(tmp_path: Path, capsys):
+    root = make_project(tmp_path)
+    build.build_targets(open_project(str(root)), "plain", "gcc", None, ["heap_peak"])
+    assert profile(root, "heap_peak", "medium.txt") == EXIT_OK
+    first = head_of(root)
+    assert (root / ".harness" / "profiles" / first / "heap_peak-medium.json").is_file()
+    double_the_table(root)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(root)]
     subprocess.run([*git, "commit", "-qam", "twice the table"], check=True)
     build.build_targets(open_project(str(root)), "plain", "gcc", None, ["heap_peak"])
@@ -165,3 +174,95 @@ def test_no_plain_build_names_the_build_command(tmp_path: Path, capsys):
 def test_unknown_input_lists_the_targets_inputs(project: Path, capsys):
     assert profile(project, "heap_peak", "nope.txt") == EXIT_USAGE
     assert "large.txt, medium.txt, small.txt" in capsys.readouterr().err
+
+
+def test_compare_shows_the_peak_before_and_after(project: Path, capsys):
+    assert profile(project, "heap_peak", "small.txt") == EXIT_OK
+    small_json = project / "reports" / "profile-heap_peak-small.json"
+    before = json.loads(small_json.read_text())["peak"]["total"]
+    capsys.readouterr()
+
+    assert profile(project, "heap_peak", "medium.txt", "--compare", str(small_json)) == EXIT_OK
+
+    after = json.loads((project / "reports/profile-heap_peak-medium.json").read_text())
+    line = next(
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("peak ") and "→" in line
+    )
+    assert f"{after['peak']['total'] - before:+,} bytes" in line
+
+
+def test_a_dirty_tree_is_not_kept_as_the_commits_profile(tmp_path: Path, capsys):
+    root = make_project(tmp_path)
+    build.build_targets(open_project(str(root)), "plain", "gcc", None, ["heap_peak"])
+    assert profile(root, "heap_peak", "medium.txt") == EXIT_OK
+    kept = root / ".harness" / "profiles" / head_of(root) / "heap_peak-medium.json"
+    clean = kept.read_bytes()
+    double_the_table(root)
+    build.build_targets(open_project(str(root)), "plain", "gcc", None, ["heap_peak"])
+    capsys.readouterr()
+
+    assert profile(root, "heap_peak", "medium.txt", "--compare", "HEAD") == EXIT_OK
+    assert "not kept as the profile of" in capsys.readouterr().out
+    assert kept.read_bytes() == clean
+    # so a second look at the same uncommitted change still compares with the commit
+    assert profile(root, "heap_peak", "medium.txt", "--compare", "HEAD") == EXIT_OK
+    compared = capsys.readouterr().out.split("against HEAD:")[1]
+    row = next(line for line in compared.splitlines() if line.startswith("load_table"))
+    assert f"{TABLE_BYTES['medium']:,}" in row and f"{2 * TABLE_BYTES['medium']:,}" in row
+
+
+# A program that allocates, then waits forever, or dies of SIGSEGV.
+STOPPING = """\
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+__attribute__((noinline)) void sink(void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
+__attribute__((noinline)) void fill(void) {
+    for (int i = 0; i < 8; i++) { void *p = malloc(100000); memset(p, 1, 100000); sink(p); }
+}
+int main(int argc, char **argv) {
+    fill();
+    if (argc > 2 && strcmp(argv[2], "crash") == 0) *(volatile int *)0 = 1;
+    for (;;) pause();
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def stopping(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("stopping")
+    (root / "stopping.c").write_text(STOPPING, encoding="utf-8")
+    (root / "inputs").mkdir()
+    (root / "inputs" / "any.txt").write_text("x\n", encoding="utf-8")
+    (root / "harness.toml").write_text(
+        '[[target]]\nname = "hangs"\nsources = ["stopping.c"]\ninputs = "inputs"\ntimeout = 1\n\n'
+        '[[target]]\nname = "crashes"\nsources = ["stopping.c"]\ninputs = "inputs"\n'
+        'args = ["{input}", "crash"]\n',
+        encoding="utf-8",
+    )
+    build.build_targets(open_project(str(root)), "plain", "gcc", None, ())
+    return root
+
+
+def test_a_program_still_running_at_the_timeout_is_profiled_until_then(stopping: Path, capsys):
+    assert profile(stopping, "hangs", "any.txt", "--timeout", "4") == EXIT_OK
+
+    shown = capsys.readouterr().out
+    assert "stopped with SIGTERM" in shown
+    data = json.loads((stopping / "reports" / "profile-hangs-any.json").read_text())
+    assert data["timed_out"] is True
+    assert data["signal"] == "SIGTERM"
+    assert data["sites"][0]["function"] == "fill"
+    assert data["sites"][0]["bytes"] == 8 * 100000
+
+
+def test_a_crash_while_profiled_keeps_the_profile_and_names_the_signal(stopping: Path, capsys):
+    assert profile(stopping, "crashes", "any.txt") == EXIT_OK
+
+    shown = capsys.readouterr().out
+    assert "killed by SIGSEGV" in shown
+    data = json.loads((stopping / "reports" / "profile-crashes-any.json").read_text())
+    assert (data["signal"], data["timed_out"]) == ("SIGSEGV", False)
+    assert data["sites"][0]["bytes"] == 8 * 100000
