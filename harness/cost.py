@@ -2,8 +2,8 @@
 input runs natively (plain build), under ASan, LSan alone and UBSan (their
 builds), and under Memcheck, Massif, heaptrack, and the ledgers' ltrace and
 jemalloc profiler (on the plain build); each
-row gives the median wall time, the slowdown against native, and the peak
-resident memory of the child (for Valgrind, the Valgrind process itself).
+row gives the median wall time, the slowdown against native, and the median
+peak resident memory of the child (for Valgrind, the Valgrind process itself).
 
 Each run goes through harness.probe, which explains why the peak memory is
 read by a small wrapper rather than by this process.
@@ -119,8 +119,10 @@ class Row:
 
     @property
     def max_rss_kb(self) -> int | None:
+        """The median of the runs' peak resident memory, like the wall time: one
+        run that the machine slowed or swelled does not make the row."""
         known = [run.max_rss_kb for run in self.runs if run.max_rss_kb is not None]
-        return max(known) if known else None
+        return round(statistics.median(known)) if known else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +235,7 @@ def _ensure_built(
         notify(f"building {target.name} ({profile}, {cc}): {binary} is missing")
     result = build.build_targets(project, profile, cc, None, [target.name])
     if not missing and not result.up_to_date:
-        notify(f"rebuilt {target.name} ({profile}, {cc}): its sources changed since the last build")
+        notify(f"rebuilt {target.name} ({profile}, {cc}): it was older than its sources or flags")
 
 
 def _first_line(exc: Exception) -> str:
