@@ -6,6 +6,8 @@ libbacktrace print:
 
     in func file.c:12:3                      clang, symbolized
     in func file.c:12                        GCC: no column
+    in func file.c                           a file but no line (compiler-made code:
+                                             `asan.module_ctor`, `_GLOBAL__sub_I_x.cc`)
     in func (module.so+0x1234)               symbol but no debug info
     in func (module.so+0x1234) (BuildId: ab) newer runtimes
     (module.so+0x1234)                       unsymbolized (symbolize=0, GCC's runtime)
@@ -13,6 +15,7 @@ libbacktrace print:
     in func                                  symbol only (`operator new(unsigned long)`)
     func file.c:12:3 (module+0x12)           ThreadSanitizer: no pc, no `in`
     func <null> (module+0x12) (BuildId: ab)  ThreadSanitizer, clang: no debug info
+    func file.cpp.o (module+0x12)            ThreadSanitizer: a file but no line
     func                                     Chromium's base::debug::StackTrace
 
 The tail grammar is pyparsing (`FRAME_TAIL`), but it runs once per distinct
@@ -36,6 +39,11 @@ FRAME_HEAD = pp.Regex(r"[ \t]*#(?P<index>\d+)[ \t]+(?:(?P<pc>0x[0-9a-fA-F]+)(?:[
 _MODULE = r"\((?P<module>[^()]*?)\+0x(?P<offset>[0-9a-fA-F]+)\)"
 _BUILD_ID = r"(?:[ \t]+\(BuildId:[ \t]*(?P<build_id>[0-9a-fA-F]+)\))?"
 _FILE = r"(?P<file>\S+?):(?P<line>\d+)(?::(?P<column>\d+))?"
+# A file printed without a line. It must look like a path (a slash or an
+# extension) and hold no bracket or comma, so that the last word of a function
+# with spaces (`foo() const`, `operator delete(void*, unsigned long)`) is not
+# taken for it.
+_BARE_FILE = r"(?P<file>[^\s()<>\[\],]*(?:/|\.\w)[^\s()<>\[\],]*)"
 
 # Alternatives, most specific first. Function names keep spaces, templates and
 # parentheses (`operator new[](unsigned long)`): the location is anchored at
@@ -44,7 +52,9 @@ _TAIL_FORMS = (
     pp.Regex(rf"(?:in[ \t]+(?P<function>.+?)[ \t]+)?{_MODULE}{_BUILD_ID}$"),
     pp.Regex(r"(?:in[ \t]+(?P<function>.+?)[ \t]+)?\((?P<module><unknown module>)\)$"),
     pp.Regex(rf"in[ \t]+(?P<function>.+)[ \t]+{_FILE}$"),
+    pp.Regex(rf"in[ \t]+(?P<function>.+?)[ \t]+{_BARE_FILE}$"),
     pp.Regex(rf"(?P<function>\S.*?)[ \t]+(?:{_FILE}|<null>)[ \t]+{_MODULE}{_BUILD_ID}$"),
+    pp.Regex(rf"(?P<function>\S.*?)[ \t]+{_BARE_FILE}[ \t]+{_MODULE}{_BUILD_ID}$"),
     pp.Regex(r"in[ \t]+(?P<function>.+)$"),
     pp.Regex(rf"{_FILE}$"),
     pp.Regex(r"<unknown>$"),

@@ -85,6 +85,56 @@ from harness.parse.frames import FRAME_TAIL, parse_frame_line
             None,
         ),
         ("    #0 foo /tmp/x.c:5:3 (a.out+0x4a1b2c)", "foo", "/tmp/x.c", 5, 3, "a.out", 0x4A1B2C),
+        # clang's runtime, for code with a file but no line (module constructors)
+        (
+            "    #1 0x7f7bc0b5650e in asan.module_ctor odr_lib1.c",
+            "asan.module_ctor",
+            "odr_lib1.c",
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "    #3 0x562bd2 in _GLOBAL__sub_I_init_a.cc /tmp/extcheck/init_a.cc",
+            "_GLOBAL__sub_I_init_a.cc",
+            "/tmp/extcheck/init_a.cc",
+            None,
+            None,
+            None,
+            None,
+        ),
+        # ThreadSanitizer, clang's static runtime: its object file, no line
+        (
+            "    #2 __tsan::CallUserSignalHandler(__tsan::ThreadState*, bool, int, void*)"
+            " tsan_interceptors_posix.cpp.o (prog+0x57c81) (BuildId: dd50)",
+            "__tsan::CallUserSignalHandler(__tsan::ThreadState*, bool, int, void*)",
+            "tsan_interceptors_posix.cpp.o",
+            None,
+            None,
+            "prog",
+            0x57C81,
+        ),
+        # the last word of a function with spaces is no file
+        ("    #0 0x1 in foo::bar() const", "foo::bar() const", None, None, None, None, None),
+        (
+            "    #0 0x1 in operator delete(void*, unsigned long)",
+            "operator delete(void*, unsigned long)",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            "    #0 0x1 in foo(int) [clone .constprop.0]",
+            "foo(int) [clone .constprop.0]",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
         (
             "#3 0x0000010b9df0 net::FtpUtil::AbbreviatedMonthToNumber()",
             "net::FtpUtil::AbbreviatedMonthToNumber()",
