@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.ledger import symbols
-from harness.ledger.model import JEMALLOC, Group, Ledger, allocator_name
+from harness.ledger.model import JEMALLOC, OPERATORS, Group, Ledger, allocator_name
 from harness.ledger.symbols import Module, ModuleMap
 from harness.model import Frame
 
@@ -174,7 +174,8 @@ def split_stack(chain: Sequence[Frame]) -> tuple[str, tuple[Frame, ...]]:
     while index < len(chain) and JEMALLOC_MODULE in Path(chain[index].module or "").name:
         frame = chain[index]
         if frame.module and frame.module_offset is not None:
-            allocator = symbols.exported_function(frame.module, frame.module_offset) or allocator
+            named = symbols.exported_function(frame.module, frame.module_offset)
+            allocator = OPERATORS.get(named, named) if named else allocator
         index += 1
     while index < len(chain) and allocator_name(chain[index].function):
         allocator = allocator_name(chain[index].function) or allocator

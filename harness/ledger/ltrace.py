@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.ledger import symbols
-from harness.ledger.model import LTRACE, Group, Ledger
+from harness.ledger.model import LTRACE, OPERATORS, Group, Ledger
 from harness.ledger.symbols import Module, ModuleMap
 from harness.ledger.trace_grammar import EXITED, RESUMED, START, Event, parse_line
 
@@ -47,6 +47,17 @@ ALLOCATING = frozenset(
     }
 )
 TRACED = FREEING | ALLOCATING
+# glibc's aligned_alloc is an alias of memalign, and ltrace names the address
+# memalign whichever of the two the program called.
+SHOWN = {**OPERATORS, "memalign": "memalign/aligned_alloc"}
+
+
+def shown_name(function: str) -> str:
+    """The name the ledger shows for a traced function: C++'s operators as LSan
+    names them, not by their symbols."""
+    return SHOWN.get(function, function)
+
+
 TOP = 1 << 64
 
 
@@ -296,7 +307,7 @@ def ledger(
     return Ledger(
         method=LTRACE,
         log=shown,
-        calls=books.calls,
+        calls=tuple(sorted((shown_name(name), count) for name, count in books.calls)),
         allocated=books.allocated,
         freed=books.freed,
         peak=books.peak,
@@ -334,7 +345,7 @@ def group_blocks(blocks: Sequence[Block], modules: ModuleMap, binary: Path) -> t
     for members in grouped.values():
         first = min(members, key=lambda block: block.offset)
         site = frames.get(first.pc, ()) if first.pc is not None else ()
-        allocator = Counter(block.function for block in members).most_common(1)[0][0]
+        allocator = shown_name(Counter(b.function for b in members).most_common(1)[0][0])
         own = bool(site) and symbols.same_file(site[0].module, binary)
         size = sum(block.size for block in members)
         out.append(Group(site, allocator, len(members), size, own, first.offset))

@@ -50,6 +50,15 @@ _ALLOCATORS = frozenset(
     }
 )
 _PREFIX = re.compile(r"^(?:_|interceptor_|GI_|libc_)+")
+# C++'s allocation operators by their symbols (x86-64), as LSan names them.
+OPERATORS = {
+    "_Znwm": "operator new",
+    "_Znam": "operator new[]",
+    "_ZdlPv": "operator delete",
+    "_ZdaPv": "operator delete[]",
+    "_ZdlPvm": "operator delete (sized)",
+    "_ZdaPvm": "operator delete[] (sized)",
+}
 
 
 def allocator_name(function: str | None) -> str | None:

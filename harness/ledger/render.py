@@ -39,9 +39,13 @@ def _figure(value: int | None) -> str:
 
 
 def _path(group: Group) -> str:
-    names = [frame.function or "?" for frame in group.frames[:STACK_DEPTH]]
-    more = " ‹ …" if len(group.frames) > STACK_DEPTH else ""
-    return " ‹ ".join(names) + more
+    """The allocating call path, top first, up to main: the C library's start-up
+    frames below main say nothing, and each method would show other ones."""
+    names = [frame.function or "?" for frame in group.frames]
+    if "main" in names:
+        names = names[: names.index("main") + 1]
+    more = " ‹ …" if len(names) > STACK_DEPTH else ""
+    return " ‹ ".join(names[:STACK_DEPTH]) + more
 
 
 def _place(group: Group, root: Path) -> str:

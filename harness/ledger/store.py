@@ -116,18 +116,43 @@ def _entries(reports: Sequence[Report], result: LedgerResult, root: Path) -> tup
 
 
 def same_site(group: Group, findings: Sequence[StoredFinding]) -> str | None:
-    """A stored sanitizer finding whose allocation frame is this group's function:
-    ltrace sees only the call site, so it is shown beside the finding that
-    allocates at the same place."""
+    """A stored sanitizer leak finding allocated in this group's function: ltrace
+    sees only the call site, so it is shown beside the finding that allocates
+    at the same place. Of several, the one allocated at the same line, then of
+    the same kind of leak (an unfreed block is likelier a direct leak), then
+    sharing more of the stack, wins."""
     if group.function is None:
         return None
     key = normalize_function(group.function)
-    for finding in findings:
-        if UNFREED in (finding.title or ""):
-            continue
-        if any(frame.key == key for frame in finding.frames[:1]):
-            return finding.id
-    return None
+    candidates = [
+        finding
+        for finding in findings
+        if finding.kind == "leak"
+        and UNFREED not in (finding.title or "")
+        and finding.frames[:1]
+        and finding.frames[0].key == key
+    ]
+    if not candidates:
+        return None
+    wanted = f"leak ({group.leak or 'direct'})"
+    site = group.site
+
+    def rank(finding: StoredFinding) -> tuple[bool, bool, int]:
+        top = finding.frames[0]
+        same_line = site is not None and top.line is not None and top.line == site.line
+        return (same_line, (finding.title or "").startswith(wanted), _shared(group, finding))
+
+    return max(candidates, key=rank).id
+
+
+def _shared(group: Group, finding: StoredFinding) -> int:
+    """How many frames from the top the group's stack and the finding's share."""
+    count = 0
+    for frame, known in zip(group.frames, finding.frames, strict=False):
+        if frame.function is None or normalize_function(frame.function) != known.key:
+            break
+        count += 1
+    return count
 
 
 def _ingestion_id() -> str:

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Callable
-from operator import itemgetter
+from collections.abc import Callable, Sequence
+from json.encoder import encode_basestring
+from operator import attrgetter
 from typing import IO, Any
 
-from harness.model import Finding, Report
+from harness.model import Finding, Report, ReportRef
 from harness.pipeline import TriageResult
 
 SCHEMA = "harness.triage/1"
-_PLACE = itemgetter("log", "offset", "tool")
+_PLACE = attrgetter("log", "offset", "tool")  # the order of a finding's reports
+# One encoder for every item. The C encoder, as with json.dumps; plain data
+# holds no cycles, so the check for them (a dict entry per container) is off.
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def build(result: TriageResult) -> dict[str, Any]:
-    """The document, as plain data."""
+    """The document, as plain data. Each finding's reports are ReportRefs:
+    their fields are a report's in the output, in order (see `write`)."""
     return {
         "schema": SCHEMA,
         "commit": result.commit.sha,
@@ -58,70 +63,93 @@ def _finding(result: TriageResult, finding: Finding) -> dict[str, Any]:
         ],
         "status": finding.status,
         "count": finding.count,
-        "reports": _reports(result, finding),
         "leak": finding.leak,
         "bug": result.bugs.get(finding.id),
         "claimed_fixed": result.claims.get(finding.id),
         "unsymbolized": finding.id in result.unsymbolized,
+        "reports": _reports(result, finding),  # last: see _write_finding
     }
 
 
-def _reports(result: TriageResult, finding: Finding) -> list[dict[str, Any]]:
+def _reports(result: TriageResult, finding: Finding) -> list[ReportRef]:
     """Every report in report order: the first, then the others parsed now and
     the stored ones (each already in order) merged."""
-    parsed = [_report(r, result.input_of) for r in finding.reports]
+    parsed = [_place(r, result.input_of) for r in finding.reports]
     if not finding.stored:
         return parsed
-    # spelled out: the quickest way to thousands of small dicts
-    stored = [
-        {
-            "log": log,
-            "offset": offset,
-            "pid": pid,
-            "address": address,
-            "truncated": truncated,
-            "input": given,
-            "tool": tool,
-        }
-        for log, offset, pid, address, truncated, given, tool in finding.stored
-    ]
     if len(parsed) == 1:
-        return parsed + stored
-    return [parsed[0], *heapq.merge(parsed[1:], stored, key=_PLACE)]
+        return [*parsed, *finding.stored]
+    return [parsed[0], *heapq.merge(parsed[1:], finding.stored, key=_PLACE)]
 
 
-def _report(report: Report, input_of: Callable[[Report], str | None]) -> dict[str, Any]:
+def _place(report: Report, input_of: Callable[[Report], str | None]) -> ReportRef:
     source = report.source
-    return {
-        "log": source.log,
-        "offset": source.offset,
-        "pid": source.pid,
-        "address": report.address,
-        "truncated": report.truncated,
-        "input": input_of(report),
-        "tool": report.tool,
-    }
+    return ReportRef(
+        source.log,
+        source.offset,
+        source.pid,
+        report.address,
+        report.truncated,
+        input_of(report),
+        report.tool,
+    )
 
 
 def write(document: dict[str, Any], out: IO[str]) -> None:
     """The document with one finding (and one unparsed entry) per line.
 
-    Laid out by hand around json.dumps of each item: `indent` turns off the
+    Laid out by hand around the encoding of each item: `indent` turns off the
     C encoder, which a triage of thousands of reports then waits on.
     """
     out.write("{\n")
     last = len(document) - 1
     for number, (key, value) in enumerate(document.items()):
-        out.write(f"  {_dumps(key)}: ")
-        if isinstance(value, list) and value:
+        out.write(f"  {_encode(key)}: ")
+        if key == "findings" and value:
+            _write_findings(value, out)
+        elif isinstance(value, list) and value:
             out.write("[\n    ")
-            out.write(",\n    ".join(map(_dumps, value)))
+            out.write(",\n    ".join(map(_encode, value)))
             out.write("\n  ]")
         else:
-            out.write(_dumps(value))
+            out.write(_encode(value))
         out.write(",\n" if number < last else "\n")
     out.write("}\n")
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _write_findings(findings: Sequence[dict[str, Any]], out: IO[str]) -> None:
+    logs: dict[str, str] = {}  # the logs' paths, each encoded once
+    out.write("[\n    ")
+    for number, finding in enumerate(findings):
+        if number:
+            out.write(",\n    ")
+        _write_finding(finding, out, logs)
+    out.write("\n  ]")
+
+
+def _write_finding(finding: dict[str, Any], out: IO[str], logs: dict[str, str]) -> None:
+    """A finding's fields through the encoder, then its reports (the last
+    field) spelled out: the encoder would encode the seven keys of each of
+    tens of thousands of reports again and again."""
+    fields = dict(finding)
+    reports: list[ReportRef] = fields.pop("reports")
+    out.write(_encode(fields)[:-1])  # the closing brace comes after the reports
+    out.write(', "reports": [')
+    out.write(", ".join([_report_json(ref, logs) for ref in reports]))
+    out.write("]}")
+
+
+def _report_json(ref: ReportRef, logs: dict[str, str]) -> str:
+    """A report as a JSON object: ReportRef's fields, in order, strings escaped
+    by the encoder's own function (`logs` keeps each log's path escaped once)."""
+    log, offset, pid, address, truncated, given, tool = ref
+    shown = logs.get(log)
+    if shown is None:
+        shown = logs[log] = encode_basestring(log)
+    return (
+        f'{{"log": {shown}, "offset": {offset}, "pid": {"null" if pid is None else pid},'
+        f' "address": {"null" if address is None else encode_basestring(address)},'
+        f' "truncated": {"true" if truncated else "false"},'
+        f' "input": {"null" if given is None else encode_basestring(given)},'
+        f' "tool": {encode_basestring(tool)}}}'
+    )

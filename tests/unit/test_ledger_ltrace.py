@@ -118,3 +118,16 @@ def test_the_binarys_base_comes_from_mains_address(tmp_path: Path):
     modules = ltrace.module_map(fake, 0x5555, ())
 
     assert modules.modules == ()
+
+
+def test_the_ledger_names_cxx_operators_as_lsan_does_not_by_their_symbols(tmp_path: Path):
+    trace = DATA / "cxx-ltrace.txt"
+
+    ledger = ltrace.ledger(trace, [], tmp_path / "no-binary", "cxx-ltrace.txt")
+
+    calls = dict(ledger.calls)
+    assert calls["operator new"] == 1 and calls["operator delete (sized)"] == 1
+    assert not [name for name in calls if name.startswith("_Z")]
+    assert ltrace.shown_name("_Znam") == "operator new[]"
+    assert ltrace.shown_name("memalign") == "memalign/aligned_alloc"
+    assert ltrace.shown_name("strdup") == "strdup"

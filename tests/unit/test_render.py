@@ -5,11 +5,11 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
+from typing import Any, cast
 
-from harness.model import Commit, Unparsed
+from harness.model import Commit, ReportRef, Unparsed
 from harness.pipeline import LogInfo, Stats, TriageResult
 from harness.render import Format, markdown, table
-from harness.render import json as json_render
 from harness.triage.cluster import cluster
 from tests.unit.reportbuilders import leak_report, report
 
@@ -41,8 +41,14 @@ def _result(status: str | None = "new") -> TriageResult:
     )
 
 
+def _written(result: TriageResult) -> dict[str, Any]:
+    out = io.StringIO()
+    Format.JSON.render(result, out)
+    return cast(dict[str, Any], json.loads(out.getvalue()))
+
+
 def test_json_follows_the_contract() -> None:
-    doc = json_render.build(_result())
+    doc = _written(_result())
     assert doc["schema"] == "harness.triage/1"
     assert doc["commit"] == SHA
     assert set(doc) >= {"schema", "commit", "findings", "unparsed", "stats"}
@@ -78,10 +84,25 @@ def test_json_follows_the_contract() -> None:
 
 
 def test_json_status_is_null_without_store() -> None:
-    out = io.StringIO()
-    Format.JSON.render(_result(status=None), out)
-    doc = json.loads(out.getvalue())
+    doc = _written(_result(status=None))
     assert [f["status"] for f in doc["findings"]] == [None, None]
+
+
+def test_json_reports_are_objects_with_every_field_of_a_place() -> None:
+    # GIVEN stored reports (ReportRef) with values JSON must escape or spell as null
+    odd = [
+        ReportRef('logs/"q"\\b\tc\u00e9\u2039.log', 0, None, None, True, None, "asan"),
+        ReportRef("crash.log", 7, 4242, "0x6020", False, "in/\u00fc \x01", "memcheck"),
+    ]
+    result = _result()
+    first = replace(result.findings[1], stored=tuple(odd))
+    # WHEN written
+    doc = _written(replace(result, findings=(result.findings[0], first)))
+    # THEN each is an object with ReportRef's fields, in order, values intact
+    reports = doc["findings"][1]["reports"]
+    assert [list(r) for r in reports[1:]] == [list(ReportRef._fields)] * 2
+    assert reports[1:] == [ref._asdict() for ref in odd]
+    assert doc["findings"][1]["count"] == 3
 
 
 def test_table_rows_in_rank_order() -> None:
