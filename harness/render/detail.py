@@ -26,9 +26,12 @@ def _frame(frame: Frame) -> str:
     return f"    #{frame.index} {frame.function or '??'} {where}".rstrip()
 
 
-def _stack(stack: Stack) -> list[str]:
+def _stack(stack: Stack, headline: str | None = None) -> list[str]:
+    """The stack's own header line, unless it is the report's headline, shown
+    just above (a leak block's "Direct leak of N byte(s) ... allocated from:")."""
     head = stack.header or f"{stack.role} stack"
-    return [f"  {head}"] + [_frame(frame) for frame in stack.frames]
+    lines = [f"  {head}"] if head != headline else []
+    return lines + [_frame(frame) for frame in stack.frames]
 
 
 def show_lines(detail: FindingDetail) -> list[str]:
@@ -51,7 +54,7 @@ def show_lines(detail: FindingDetail) -> list[str]:
         if rep.headline:
             lines.append(f"  {rep.headline}")
         for stack in rep.stacks:
-            lines += _stack(stack)
+            lines += _stack(stack, rep.headline)
         lines.append("")
     lines.append("seen in:")
     for p in detail.places:
