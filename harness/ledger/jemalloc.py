@@ -15,8 +15,12 @@ jemalloc records the stack of every allocation and at exit writes
 The addresses are return addresses, symbolized against the maps copy that
 ends the file. Bytes are jemalloc's size classes, not the sizes requested.
 Frees are not recorded one by one: freed = allocated - live, and there is no
-peak. The summary jemalloc prints at exit (`<jemalloc>: Leak approximation
-summary: ~N bytes, ~M objects, >= K contexts`) is kept as a note.
+peak. Calls are allocations per allocator function: jemalloc's entry points
+hand over to unnamed internal functions, so the function called is read from
+the caller's call instruction (symbols.called_function) where no exported
+symbol of jemalloc holds a frame. The summary jemalloc prints at exit
+(`<jemalloc>: Leak approximation summary: ~N bytes, ~M objects, >= K
+contexts`) is kept as a note.
 """
 
 from __future__ import annotations
@@ -170,13 +174,15 @@ def split_stack(chain: Sequence[Frame]) -> tuple[str, tuple[Frame, ...]]:
     called among them; allocating wrappers past it (strdup) go too, and the
     outermost of them names the call."""
     index = 0
-    allocator = DEFAULT_ENTRY
+    entry: str | None = None
     while index < len(chain) and JEMALLOC_MODULE in Path(chain[index].module or "").name:
         frame = chain[index]
         if frame.module and frame.module_offset is not None:
-            named = symbols.exported_function(frame.module, frame.module_offset)
-            allocator = OPERATORS.get(named, named) if named else allocator
+            entry = symbols.exported_function(frame.module, frame.module_offset) or entry
         index += 1
+    if entry is None and index < len(chain):
+        entry = _called_by(chain[index])
+    allocator = OPERATORS.get(entry, entry) if entry else DEFAULT_ENTRY
     while index < len(chain) and allocator_name(chain[index].function):
         allocator = allocator_name(chain[index].function) or allocator
         index += 1
@@ -185,6 +191,19 @@ def split_stack(chain: Sequence[Frame]) -> tuple[str, tuple[Frame, ...]]:
         Frame(number, f.pc, f.function, f.file, f.line, f.column, f.module, f.module_offset)
         for number, f in enumerate(rest)
     )
+
+
+def _called_by(caller: Frame) -> str | None:
+    """The allocator the first frame past jemalloc called, read from its call
+    instruction: jemalloc's entry points hand over to internal functions that
+    leave no named frame, so realloc and operator new look like malloc's slow
+    path from inside."""
+    if caller.module is None or caller.module_offset is None:
+        return None
+    called = symbols.called_function(caller.module, caller.module_offset)
+    if called is None:
+        return None
+    return called if called in OPERATORS or allocator_name(called) else None
 
 
 def _key(stack: tuple[Frame, ...]) -> tuple[object, ...]:

@@ -187,6 +187,93 @@ def _symbols(path: str, dynamic: bool) -> list[tuple[int, str, int]]:
     return sorted(table)
 
 
+def called_function(path: str, return_offset: int) -> str | None:
+    """The function that the call ending at `return_offset` (a return address,
+    as an offset like Frame.module_offset) calls, by the name of its PLT entry
+    (`call realloc@plt`) or GOT slot (`call *realloc@GOTPCREL(%rip)`, with
+    -fno-plt); None when no such call ends there. x86-64 ELF only."""
+    code = _bytes_at(path, return_offset - 6, 6)
+    if code is None:
+        return None
+    if code[1] == _CALL_REL32:
+        target = return_offset + int.from_bytes(code[2:], "little", signed=True)
+        return _plt_names(path).get(target)
+    if code[:2] == _CALL_RIP:
+        slot = return_offset + int.from_bytes(code[2:], "little", signed=True)
+        return _got_names(path).get(slot)
+    return None
+
+
+_CALL_REL32 = 0xE8
+_CALL_RIP = b"\xff\x15"
+_PT_LOAD = 1
+_PLT_ENTRY = re.compile(r"^([0-9a-f]+) <([^@>+]+)@plt>:$")
+_RELOCATION = re.compile(r"^([0-9a-f]+)\s+R_X86_64_\w+\s+([^@\s+]+)")
+
+
+def _bytes_at(path: str, address: int, count: int) -> bytes | None:
+    """`count` bytes of the file's loaded image at `address`, found through
+    its program headers; None outside them or for anything but ELF64 LE."""
+    segments = _segments(path)
+    for vaddr, offset, size in segments:
+        if vaddr <= address and address + count <= vaddr + size:
+            try:
+                with open(path, "rb") as elf:
+                    elf.seek(offset + address - vaddr)
+                    data = elf.read(count)
+            except OSError:
+                return None
+            return data if len(data) == count else None
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _segments(path: str) -> tuple[tuple[int, int, int], ...]:
+    """(vaddr, file offset, file size) of each PT_LOAD segment."""
+    try:
+        with open(path, "rb") as elf:
+            header = elf.read(64)
+            if len(header) < 64 or header[:4] != b"\x7fELF" or header[4:6] != b"\x02\x01":
+                return ()
+            phoff = int.from_bytes(header[0x20:0x28], "little")
+            size = int.from_bytes(header[0x36:0x38], "little")
+            count = int.from_bytes(header[0x38:0x3A], "little")
+            elf.seek(phoff)
+            table = elf.read(size * count)
+    except OSError:
+        return ()
+    segments = []
+    for index in range(len(table) // size if size else 0):
+        entry = table[index * size : (index + 1) * size]
+        if int.from_bytes(entry[0:4], "little") != _PT_LOAD:
+            continue
+        offset, vaddr = (int.from_bytes(entry[at : at + 8], "little") for at in (8, 16))
+        filesz = int.from_bytes(entry[32:40], "little")
+        segments.append((vaddr, offset, filesz))
+    return tuple(segments)
+
+
+@functools.lru_cache(maxsize=64)
+def _plt_names(path: str) -> dict[int, str]:
+    """PLT entry address → the function it calls (objdump names them `f@plt`)."""
+    text = _objdump(path, "-d", "-j", ".plt", "-j", ".plt.sec")
+    return {int(m[1], 16): m[2] for m in map(_PLT_ENTRY.match, text.splitlines()) if m}
+
+
+@functools.lru_cache(maxsize=64)
+def _got_names(path: str) -> dict[int, str]:
+    """GOT slot address → the symbol its dynamic relocation binds there."""
+    text = _objdump(path, "-R")
+    return {int(m[1], 16): m[2] for m in map(_RELOCATION.match, text.splitlines()) if m}
+
+
+def _objdump(path: str, *options: str) -> str:
+    tool = proc.which("objdump")
+    if tool is None:
+        raise ToolError(f"objdump not found on PATH; {INSTALL_BINUTILS}")
+    return proc.run([tool, *options, path], check=False, timeout=120).stdout
+
+
 def same_file(module: str | None, binary: Path) -> bool:
     """Is `module` (as a map or a log names it) the program's own binary?"""
     if module is None:

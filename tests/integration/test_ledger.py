@@ -195,3 +195,66 @@ def test_a_missing_plain_build_names_the_build_command(tmp_path: Path, capsys):
 
     assert code == 3
     assert "harness build --plain --cc gcc leak_direct" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def allocs_root(tmp_path_factory) -> Path:
+    """tests/data/ledger/allocs.cpp as a target, built plain with g++."""
+    root = tmp_path_factory.mktemp("allocs")
+    shutil.copy(REPO / "tests" / "data" / "ledger" / "allocs.cpp", root / "allocs.cpp")
+    (root / "inputs").mkdir()
+    (root / "inputs" / "none.txt").write_text("")
+    (root / "harness.toml").write_text(
+        '[[target]]\nname = "allocs"\nsources = ["allocs.cpp"]\ninputs = "inputs"\n'
+    )
+    assert cli.main(["-C", str(root), "build", "--plain", "--cc", "gcc"]) == 0
+    return root
+
+
+# allocs.cpp's blocks still allocated at exit, by the allocator called.
+ALLOCS_LEAKED = {
+    "realloc": 40,
+    "memalign/aligned_alloc": 256,
+    "strdup": 15,
+    "operator new": 32,
+    "operator new[]": 77,
+}
+
+
+def test_ltrace_pairs_realloc_chains_aligned_blocks_strdup_and_cxx_operators(allocs_root: Path):
+    _method(LTRACE)
+
+    result = run.measure(open_project(str(allocs_root)), "allocs", "none.txt", via=LTRACE)
+
+    ledger = result.ledger
+    own = ledger.own_groups()
+    assert {group.allocator: group.bytes for group in own} == ALLOCS_LEAKED
+    assert all(group.count == 1 for group in own)
+    # 16+32+64+128, 10+20+40, 48, 200+256, 12+15+63, 32+100+32+77 allocated;
+    # all but the leaked blocks freed; the peak is reached with both aligned blocks.
+    assert (ledger.allocated, ledger.freed) == (1145, 1145 - 420)
+    assert ledger.peak == 40 + 200 + 256
+    calls = dict(ledger.calls)
+    assert calls["operator new"] == 2 and calls["operator new[]"] == 2
+    assert calls["operator delete (sized)"] == 1 and calls["operator delete[]"] == 1
+    assert calls["realloc"] == 7 and calls["malloc"] == 2 and calls["free"] == 4
+    assert calls["posix_memalign"] == 1 and calls["strdup"] == 2 and calls["calloc"] == 1
+
+
+def test_jemalloc_names_realloc_and_operator_new_not_malloc(allocs_root: Path):
+    _method(JEMALLOC)
+
+    result = run.measure(open_project(str(allocs_root)), "allocs", "none.txt", via=JEMALLOC)
+
+    allocators = {group.function: set() for group in result.ledger.own_groups()}
+    for group in result.ledger.own_groups():
+        allocators[group.function].add(group.allocator)
+    assert allocators == {
+        "realloc_leak()": {"realloc"},
+        "aligned()": {"aligned_alloc"},
+        "strings()": {"strdup"},
+        "cxx()": {"operator new", "operator new[]"},
+    }
+    calls = dict(result.ledger.calls)
+    # realloc(p, 0) frees and allocates nothing: jemalloc counts allocations only.
+    assert calls["realloc"] == 6 and calls["operator new"] == 2 and calls["operator new[]"] == 2
