@@ -50,10 +50,11 @@ def parse_text(text: str, log: str) -> ParseResult:
     reports: list[Report] = []
     unparsed: list[Unparsed] = []
     markers = scan.find_markers(text)
-    consumed = 0
+    ends: dict[int | None, int] = {}
     memcheck_seen = False
     for number, marker in enumerate(markers):
-        if marker.offset < consumed:
+        stream = _stream(marker)
+        if marker.offset < ends.get(stream, 0):
             continue
         limit = _limit(markers, number, len(text))
         read: _Reader
@@ -67,6 +68,7 @@ def parse_text(text: str, log: str) -> ParseResult:
         except Exception as error:  # noqa: BLE001 - a parser bug must not lose the log
             reason = f"internal parser error ({type(error).__name__}: {error})"
             found, failed, consumed = [], [Unparsed(log, marker.offset, reason)], marker.offset + 1
+        ends[stream] = consumed
         reports.extend(found)
         unparsed.extend(failed)
     if memcheck_seen:
@@ -74,11 +76,23 @@ def parse_text(text: str, log: str) -> ParseResult:
     return ParseResult(tuple(reports), tuple(unparsed))
 
 
+def _stream(marker: scan.Marker) -> int | None:
+    """Whose lines a report is read from: a memcheck text error's process (valgrind
+    prefixes every line with its pid, so processes that share a terminal can be
+    told apart line by line), or None for every report of the other tools."""
+    return marker.pid if marker.kind == scan.MEMCHECK else None
+
+
 def _limit(markers: list[scan.Marker], number: int, end: int) -> int:
-    """Where the report at `markers[number]` must end: at the next report's start."""
+    """Where the report at `markers[number]` must end: at the next report's start
+    in its stream (a leak block inside a LeakSanitizer report does not end it)."""
+    stream = _stream(markers[number])
     for marker in markers[number + 1 :]:
-        if marker.kind != scan.LEAK_BLOCK:
-            return marker.offset
+        if marker.kind == scan.LEAK_BLOCK:
+            continue
+        if stream is not None and marker.kind == scan.MEMCHECK and marker.pid != stream:
+            continue
+        return marker.offset
     return end
 
 

@@ -242,7 +242,9 @@ def drop_repeated_signals(reports: list[Report]) -> list[Report]:
     kept: list[Report] = []
     for report in reports:
         if report.tool == "memcheck" and report.details.get("memcheck_kind") == "FatalSignal":
-            if any(_same_fault(earlier, report) for earlier in kept[-3:]):
+            # Other processes' reports may stand in between: look at this one's.
+            own = [earlier for earlier in kept if earlier.source.pid == report.source.pid]
+            if any(_same_fault(earlier, report) for earlier in own[-3:]):
                 continue
         kept.append(report)
     return kept

@@ -1,6 +1,7 @@
 """Valgrind memcheck's text form: `==12== Invalid write of size 4` and the lines after it.
 
-An error runs from its headline to the next empty `==pid==` line:
+An error runs from its headline to the next empty `==pid==` line of its
+process:
 
     ==12== Invalid write of size 1
     ==12==    at 0x109179: fill (memcheck.c:14)
@@ -10,9 +11,10 @@ An error runs from its headline to the next empty `==pid==` line:
     ==12==    by 0x10918C: main (memcheck.c:18)
     ==12==
 
-Lines of other processes and program output in between are skipped. The
-headline is turned into memcheck's own kind (the XML's `<kind>`), so both
-forms meet in `memcheck.to_report` and its one mapping table.
+Lines of other processes (`--trace-children=yes`) and program output in
+between are skipped. The headline is turned into memcheck's own kind (the
+XML's `<kind>`), so both forms meet in `memcheck.to_report` and its one
+mapping table.
 """
 
 from __future__ import annotations
@@ -113,17 +115,21 @@ def read_text(text: str, pos: int, limit: int, pid: int | None) -> tuple[Error |
 
 
 def _valgrind_lines(text: str, pos: int, limit: int, pid: int | None) -> Iterator[tuple[str, int]]:
-    """(line without its `==pid==` prefix, end) for this process's lines; stops at others'."""
+    """(line without its `==pid==` prefix, end) for this process's lines.
+
+    Other processes' lines are passed over; so is program output, up to a
+    point, and what it printed without a newline before a valgrind line.
+    """
     skipped = 0
     while pos < limit and skipped < 20:
         newline = text.find("\n", pos, limit)
         end = limit if newline < 0 else newline + 1
-        prefix = _VALGRIND_LINE.match(text, pos, end)
-        if prefix is not None and (pid is None or int(prefix.group("pid")) == pid):
+        prefix = _VALGRIND_LINE.match(text, pos, end) or scan.valgrind_prefix(text, pos, end)
+        if prefix is None:
+            skipped += 1  # program output interleaved with valgrind's
+        elif pid is None or int(prefix.group("pid")) == pid:
             skipped = 0
             yield text[prefix.end() : end].rstrip("\r\n"), end
-        else:
-            skipped += 1  # program output interleaved with valgrind's
         pos = end
 
 

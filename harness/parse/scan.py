@@ -148,34 +148,66 @@ def _pid(found: re.Match[str]) -> int | None:
 
 
 def _memcheck_markers(text: str) -> Iterator[Marker]:
-    """The headline above each memcheck stack that opens an error."""
-    for start, _end in _hits(text, "    at 0x"):
-        above, line, prefix = _valgrind_above(text, start)
-        if prefix is None or not line.strip() or _MEMCHECK_AUX.match(line):
+    """The headline above each memcheck stack that opens an error.
+
+    Valgrind puts its pid on every line, and processes that share a terminal
+    (`--trace-children=yes`) interleave their lines: the headline is the
+    nearest line above of the stack's own process.
+    """
+    for start, end in _hits(text, "    at 0x"):
+        at = valgrind_prefix(text, start, end)
+        if at is None:
             continue
-        if _MEMCHECK_SIGNAL_DETAIL.match(line):
+        pid = int(at.group("pid"))
+        above = _valgrind_above(text, start, pid)
+        if above is None or not above.line.strip() or _MEMCHECK_AUX.match(above.line):
+            continue
+        if _MEMCHECK_SIGNAL_DETAIL.match(above.line):
             # A fatal signal's details: its headline is one line further up.
-            above, line, prefix = _valgrind_above(text, above)
-            if prefix is None or not _MEMCHECK_FATAL.match(line):
+            above = _valgrind_above(text, above.start, pid)
+            if above is None or not _MEMCHECK_FATAL.match(above.line):
                 continue
-        yield Marker(above, MEMCHECK, int(prefix.group("pid")))
+        yield Marker(above.prefix, MEMCHECK, pid)
 
 
-# Program output may land between valgrind's lines; this many lines of it are skipped.
+def valgrind_prefix(text: str, start: int, end: int) -> re.Match[str] | None:
+    """The `==pid== ` of the valgrind line text[start:end], or None.
+
+    Program output printed without a newline may stand before it on the line.
+    """
+    found = _VALGRIND_PID.match(text, start, end)
+    if found is None and text.find("==", start, end) >= 0:
+        found = _VALGRIND_PID.search(text, start, end)
+    return found
+
+
+# Program output may land between valgrind's lines; this many lines of it are
+# passed over, and this many lines of other processes.
 _FOREIGN_LINES = 4
+_OTHER_PROCESS_LINES = 256
 
 
-def _valgrind_above(text: str, start: int) -> tuple[int, str, re.Match[str] | None]:
-    """The nearest valgrind line above the line at `start`: its start, text and prefix."""
-    for _ in range(_FOREIGN_LINES + 1):
-        if start == 0:
-            break
+@dataclass(frozen=True, slots=True)
+class _Above:
+    start: int  # where the line starts
+    prefix: int  # where its `==pid==` starts
+    line: str  # what follows the prefix
+
+
+def _valgrind_above(text: str, start: int, pid: int) -> _Above | None:
+    """The nearest line of process `pid` above the line at `start`."""
+    foreign = other = 0
+    while start > 0 and foreign <= _FOREIGN_LINES and other <= _OTHER_PROCESS_LINES:
         end = start - 1
         start = text.rfind("\n", 0, end) + 1
-        prefix = _VALGRIND_PID.match(text, start, end)
-        if prefix is not None:
-            return start, text[prefix.end() : end], prefix
-    return start, "", None
+        prefix = valgrind_prefix(text, start, end)
+        if prefix is None:
+            foreign += 1
+        elif int(prefix.group("pid")) != pid:
+            other += 1
+        else:
+            return _Above(start, prefix.start(), text[prefix.end() : end])
+    return None
 
 
 def _xml_markers(text: str) -> Iterator[Marker]:

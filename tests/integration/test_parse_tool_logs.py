@@ -16,7 +16,12 @@ from harness.model import Report
 from harness.parse import parse_file
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "logs"
-MEMCHECK_CASES = sorted(path.stem for path in (DATA / "memcheck").glob("*.log"))
+# The cases recorded in both forms (a log of several processes is text only).
+MEMCHECK_CASES = sorted(
+    path.stem
+    for path in (DATA / "memcheck").glob("*.log")
+    if (DATA / "memcheck-xml" / path.name).exists()
+)
 
 
 def _reports(name: str) -> tuple[Report, ...]:
@@ -163,6 +168,9 @@ def test_tsan_kinds_and_sections(compiler: str, case: str, kind: str, roles: lis
         ("null_write", [("null-dereference", "WRITE", 4)]),
         ("fishy_size", [("allocation-size-too-big", None, None)]),
         ("leaks", [("leak", None, None)] * 3),
+        ("output_glued", [("heap-buffer-overflow", "READ", 1)]),
+        ("syscall_uninit", [("use-of-uninitialized-value", None, None)]),
+        ("realloc_use", [("heap-use-after-free", "READ", 1)]),
     ],
 )
 @pytest.mark.parametrize("form", ["memcheck", "memcheck-xml"])
@@ -183,6 +191,30 @@ def test_memcheck_use_after_free_keeps_free_and_alloc(form: str) -> None:
     (report,) = _reports(f"{form}/use_after_free")
     assert [s.role for s in report.stacks] == ["crash", "free", "alloc"]
     assert report.stack("free").frames[1].function == "use_after_free"
+
+
+def test_memcheck_of_processes_sharing_a_terminal_keeps_each_error_whole() -> None:
+    # valgrind --trace-children=yes: a parent's and its child's lines interleave.
+    reports = _reports("memcheck/fork_interleaved")
+    parent, child = sorted({r.source.pid for r in reports})
+    for pid, kind, access, role in (
+        (parent, "heap-buffer-overflow", "READ", "parent"),
+        (child, "heap-use-after-free", "READ", "child"),
+    ):
+        own = [r for r in reports if r.source.pid == pid]
+        assert [(r.kind, r.access, r.truncated) for r in own] == [(kind, access, False)] * 12
+        tops = [[f.function for f in r.stack("crash").frames] for r in own]
+        assert tops == [[f"{role}_{n}", "main"] for n in range(12)]
+        allocs = [r.stack("alloc").frames[1].function for r in own]
+        assert allocs == [f"{role}_{n}" for n in range(12)]
+
+
+def test_memcheck_headline_glued_to_program_output() -> None:
+    # `progress: 50% ==12== Invalid read of size 1`: the report starts at `==12==`.
+    (report,) = _reports("memcheck/output_glued")
+    text = (DATA / "memcheck" / "output_glued.log").read_bytes()
+    assert report.source.offset == text.index(b"==", text.index(b"progress: 50% "))
+    assert [f.function for f in report.stack("crash").frames] == ["output_glued", "main"]
 
 
 @pytest.mark.parametrize("case", MEMCHECK_CASES)

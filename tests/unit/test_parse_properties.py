@@ -5,9 +5,10 @@ Real logs come from tests/data/logs (recorded gcc and clang runtime output).
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from harness.model import Report
@@ -18,6 +19,10 @@ TEXTS = [path.read_text(errors="replace") for path in LOGS]
 # Lines put into valgrind's XML land inside its elements' text: that changes
 # what the log says rather than interleaving with it.
 LINE_TEXTS = [text for text in TEXTS if not text.startswith("<?xml")]
+# Valgrind's text logs of one process each: every line carries its pid.
+MEMCHECK_TEXTS = [
+    path.read_text() for path in LOGS if path.parent.name == "memcheck" and "fork" not in path.stem
+]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Program output the noise is made of: words with none of `#`, `=`, `:`, so
 # that it cannot pass for a frame, a `==pid==` line or a section header.
@@ -86,3 +91,20 @@ def test_flipped_bytes_never_raise(text: str, flips: list[tuple[float, int]]) ->
         if data:
             data[int(where * (len(data) - 1))] = value
     parse_bytes(bytes(data), "log")
+
+
+@SETTINGS
+@given(st.sampled_from(MEMCHECK_TEXTS), st.sampled_from(MEMCHECK_TEXTS), st.randoms())
+def test_memcheck_processes_interleaved_line_by_line_keep_every_report(first, second, random):
+    # Two processes under valgrind --trace-children=yes write to one terminal.
+    def shape(text: str) -> Counter:
+        reports = parse_text(text, "log").reports
+        return Counter((r.source.pid, r.kind, r.access, r.stacks, r.truncated) for r in reports)
+
+    assume(first.split("==", 2)[1] != second.split("==", 2)[1])
+    left, right = first.splitlines(keepends=True), second.splitlines(keepends=True)
+    mixed = []
+    while left or right:
+        take = left if left and (not right or random.random() < 0.5) else right
+        mixed.append(take.pop(0))
+    assert shape("".join(mixed)) == shape(first) + shape(second)

@@ -1,11 +1,13 @@
 """Record what real UBSan, CFI, MSan, TSan and Valgrind memcheck print for known bugs.
 
-Run by hand, not in CI: `python tests/data/logs/generate_tools.py`. It compiles
-ub.c, cfi.cc, msan.c, races.c, memcheck.c and memcheck.cc with gcc and/or
-clang-14, runs every case, and writes the merged stdout+stderr to
-DIR/CASE.log, DIR being `<cc>-<profile>` (as under build/) or `memcheck` and
-`memcheck-xml` (valgrind's text and --xml=yes output), plus `cross/`: one
-heap overflow seen by ASan and by memcheck. Then
+Run by hand, not in CI: `python tests/data/logs/generate_tools.py [LOG...]`. It
+compiles ub.c, cfi.cc, msan.c, races.c, memcheck.c, memcheck.cc and
+memcheck_fork.c with gcc and/or clang-14, runs every case, and writes the
+merged stdout+stderr to DIR/CASE.log, DIR being `<cc>-<profile>` (as under
+build/) or `memcheck` and `memcheck-xml` (valgrind's text and --xml=yes
+output), plus `cross/`: one heap overflow seen by ASan and by memcheck. Given
+LOG names (`memcheck/fork_interleaved`, `clang-tsan/data_race`), only those
+logs are written, so that the others stay as they are. Then
 `pytest tests/integration/test_parse_real_logs.py --regen-golden` writes the
 expected JSON beside each log; review those by eye before committing.
 """
@@ -64,6 +66,9 @@ MEMCHECK_CASES = [
     "leaks",
     "null_write",
     "fishy_size",
+    "output_glued",
+    "syscall_uninit",
+    "realloc_use",
 ]
 VALGRIND = [
     "valgrind",
@@ -74,19 +79,35 @@ VALGRIND = [
 ]
 
 
+# The logs named on the command line (`memcheck/leaks`); empty: every log.
+WANTED: set[str] = set()
+
+
+def wanted(log: Path) -> bool:
+    return not WANTED or f"{log.parent.name}/{log.stem}" in WANTED
+
+
 def build(argv: list[str], cwd: Path) -> None:
     subprocess.run(argv, cwd=cwd, check=True)
 
 
-def record(argv: list[str], env: dict[str, str], log: Path) -> None:
+def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
     full = dict(os.environ)
     full.update(env)
-    result = subprocess.run(
+    return subprocess.run(
         argv, env=full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60
     )
+
+
+def record(argv: list[str], env: dict[str, str], log: Path) -> bytes:
+    """Run `argv` and write its merged output to `log`, when that log is wanted."""
+    if not wanted(log):
+        return b""
+    result = run(argv, env)
     log.parent.mkdir(exist_ok=True)
     log.write_bytes(result.stdout)
     print(f"{log.parent.name}/{log.name}: exit {result.returncode}, {len(result.stdout)} bytes")
+    return result.stdout
 
 
 def sanitizers(src: Path, out: Path) -> None:
@@ -130,9 +151,17 @@ def memcheck(src: Path, out: Path) -> None:
     for argv, case in runs:
         record([*VALGRIND, *argv], {}, HERE / "memcheck" / f"{case}.log")
         xml = out / f"{case}.xml"
-        record([*VALGRIND, "--xml=yes", f"--xml-file={xml}", *argv], {}, out / f"{case}.out")
-        (HERE / "memcheck-xml").mkdir(exist_ok=True)
-        shutil.copy(xml, HERE / "memcheck-xml" / f"{case}.log")
+        if wanted(HERE / "memcheck-xml" / f"{case}.log"):
+            run([*VALGRIND, "--xml=yes", f"--xml-file={xml}", *argv], {})
+            (HERE / "memcheck-xml").mkdir(exist_ok=True)
+            shutil.copy(xml, HERE / "memcheck-xml" / f"{case}.log")
+    forked = out / "memcheck_fork"
+    build(["gcc", *BASE, *prefix, "memcheck_fork.c", "-o", str(forked)], src)
+    log = HERE / "memcheck" / "fork_interleaved.log"
+    # How the two processes' lines mix depends on timing: run until they do.
+    for _ in range(30 if wanted(log) else 0):
+        if _pid_runs(record([*VALGRIND, "--trace-children=yes", str(forked)], {}, log)) > 10:
+            break
     for name, (cc, _) in COMPILERS.items():
         asan = out / f"memcheck-asan-{name}"
         build([cc, *BASE, *prefix, *ASAN, "memcheck.c", "-o", str(asan)], src)
@@ -140,7 +169,14 @@ def memcheck(src: Path, out: Path) -> None:
         record([str(asan), "heap_overflow_write"], {}, log)
 
 
+def _pid_runs(text: bytes) -> int:
+    """How many runs of lines of one process a valgrind log has."""
+    pids = [line.split(b"==")[1] for line in text.splitlines() if line.startswith(b"==")]
+    return sum(1 for i, pid in enumerate(pids) if i == 0 or pid != pids[i - 1])
+
+
 def main() -> int:
+    WANTED.update(sys.argv[1:])
     # A fixed build folder keeps module paths in the logs the same from one
     # generation to the next.
     tmp = Path(tempfile.gettempdir()) / "harness-tools"
@@ -148,7 +184,15 @@ def main() -> int:
     tmp.mkdir()
     src = tmp / "src"
     src.mkdir()
-    for name in ("ub.c", "cfi.cc", "msan.c", "races.c", "memcheck.c", "memcheck.cc"):
+    for name in (
+        "ub.c",
+        "cfi.cc",
+        "msan.c",
+        "races.c",
+        "memcheck.c",
+        "memcheck.cc",
+        "memcheck_fork.c",
+    ):
         shutil.copy(HERE / name, src / name)
     out = tmp / "out"
     out.mkdir()

@@ -1,9 +1,11 @@
 /* Memory errors for Valgrind memcheck on a plain -g build, one case per name
  * in argv[1]; "heap_overflow_write" is also run under ASan to compare the two
  * tools' reports. Built and run by generate_tools.py. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define OPAQUE(p) __asm__ volatile("" : "+r"(p) : : "memory")
 
@@ -90,6 +92,36 @@ __attribute__((noinline)) int null_write(void) {
     return 0;
 }
 
+/* Program output with no newline: valgrind's next line is glued to it. */
+__attribute__((noinline)) int output_glued(void) {
+    char *block = malloc(16);
+    OPAQUE(block);
+    printf("progress: 50%% ");
+    fflush(stdout);
+    int value = block[16];
+    free(block);
+    return value;
+}
+
+__attribute__((noinline)) void syscall_uninit(void) {
+    char *block = malloc(8);
+    OPAQUE(block);
+    int sink = open("/dev/null", O_WRONLY);
+    write(sink, block, 8);
+    close(sink);
+    free(block);
+}
+
+__attribute__((noinline)) int realloc_use(void) {
+    char *old = malloc(8);
+    OPAQUE(old);
+    char *grown = realloc(old, 4096);
+    OPAQUE(grown);
+    int value = old[2];
+    free(grown);
+    return value;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     if (!strcmp(argv[1], "heap_overflow_write")) return heap_overflow_write();
@@ -101,6 +133,9 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[1], "leaks")) leaks();
     else if (!strcmp(argv[1], "fishy_size")) return fishy_size(-1);
     else if (!strcmp(argv[1], "null_write")) return null_write();
+    else if (!strcmp(argv[1], "output_glued")) return output_glued();
+    else if (!strcmp(argv[1], "syscall_uninit")) syscall_uninit();
+    else if (!strcmp(argv[1], "realloc_use")) return realloc_use();
     else return 2;
     return 0;
 }
