@@ -16,7 +16,9 @@ from harness.store import FindingDetail
 from harness.store.tracking import Bisection, Tracking
 from harness.vcs import CommitInfo
 
-DIFF_SCHEMA = "harness.diff/1"
+# 2: the commits moved to old_commit and new_commit; in 1 the list of new
+# findings took the place of the new commit under "new"
+DIFF_SCHEMA = "harness.diff/2"
 
 
 def _commit_line(info: CommitInfo) -> str:
@@ -33,8 +35,8 @@ def diff_document(view: DiffView) -> dict[str, Any]:
 
     return {
         "schema": DIFF_SCHEMA,
-        "old": commit(view.old),
-        "new": commit(view.new),
+        "old_commit": commit(view.old),
+        "new_commit": commit(view.new),
         **{
             change.name.lower(): [
                 {"id": f.id, "title": f.title, "severity": f.severity, "status": f.status}

@@ -203,7 +203,10 @@ def test_reproducers_are_kept_and_rerun_from_the_store(story: Story) -> None:
 def test_diff_between_commits(story: Story, old: int, new: int, expected: dict[str, str]) -> None:
     out = ok(story.root, "diff", story.shas[old - 1], story.shas[new - 1], "--format", "json")
     doc = json.loads(out)
-    assert doc["old"]["sha"] == story.shas[old - 1]
+    assert doc["schema"] == "harness.diff/2"
+    # both commits, apart from the lists of findings (one is called "new")
+    assert doc["old_commit"]["sha"] == story.shas[old - 1]
+    assert doc["new_commit"]["sha"] == story.shas[new - 1]
     found = {key: [f["id"] for f in doc[key]] for key in ("new", "fixed", "regressed", "open")}
     want = {key: [story.finding] if key in expected else [] for key in found}
     assert found == want
