@@ -6,7 +6,9 @@
   its last sighting, executed one of its reproducers (same target, profile
   and input) `threshold` times and the finding did not appear. Absence from
   a pile of logs is no evidence: only executions of a reproducer count, and
-  the repeats of one run or several runs at one commit count together;
+  the repeats of one run or several runs at one commit count together; runs
+  of a tree with uncommitted changes do not count (the store never hands
+  them in as Clean);
 - regressed: seen again in a run that started after the fix.
 
 Times are the start times of the runs that produced the evidence (ISO

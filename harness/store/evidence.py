@@ -146,7 +146,7 @@ JOIN reproducers p ON p.target = j.target AND p.profile = j.profile
 JOIN runs r ON r.id = j.run_id
 JOIN runs i ON i.id = j.ingestion
 WHERE j.complete = 1 AND j.timed_out = 0 AND j.oom = 0 AND j.signal IS NULL
-    AND j.commit_sha IS NOT NULL
+    AND j.commit_sha IS NOT NULL AND j.dirty = 0
     AND NOT EXISTS (
         SELECT 1 FROM logs l JOIN reports x ON x.log_key = l.key
         WHERE l.run_id = j.run_id AND l.job = j.job AND x.finding_id = :finding)

@@ -339,3 +339,29 @@ def test_a_flaky_reproducer_is_fixed_only_by_clean_runs_and_muting_hides_it(
     assert "muted: known, tracked in #12" in ok(root, "show", fid)
     assert ok(root, "mute", fid, "--unmute").strip() == f"{fid}: regressed"
     assert "fixed → regressed (muted)" in ok(root, "history", fid)
+
+
+def test_a_fix_only_in_uncommitted_changes_fixes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "dirty"
+    repo = git.Repo.init(root, initial_branch="main", mkdir=True)
+    with repo.config_writer() as config:
+        config.set_value("user", "name", "Ada Tester")
+        config.set_value("user", "email", "ada@example.com")
+    buggy = PROGRAM.replace("@LIMIT@", BUGGY).replace("@EXTRA@", "")
+    base = {"harness.toml": CONFIG, ".gitignore": IGNORED, "inputs/long.txt": "0123456789abcdef"}
+    commit(repo, {"prog.c": buggy, **base}, "Copy the whole input")
+    doc, _, _ = build_run_triage(root)
+    fid = doc["findings"][0]["id"]
+    # the next commit still has the bug; the fix lies only in the working tree
+    commit(repo, {"prog.c": buggy + "/* tidied */\n"}, "Tidy up")
+    safe = PROGRAM.replace("@LIMIT@", SAFE).replace("@EXTRA@", "/* tidied */")
+    (root / "prog.c").write_text(safe)
+    doc, _, run = build_run_triage(root, "--repeat", "3")
+    jobs = [json.loads(line) for line in (root / run / "runs.jsonl").read_text().splitlines()]
+    assert doc["findings"] == [] and [job["dirty"] for job in jobs] == [True] * 3
+    assert status_of(root, fid) == "new"
+    # committed, the same fix is one
+    fixed = commit(repo, {"prog.c": safe}, "Bound the copy")
+    build_run_triage(root, "--repeat", "3")
+    assert status_of(root, fid) == "fixed"
+    assert f"fixed in: {fixed[:7]}" in ok(root, "history", fid)
