@@ -151,7 +151,7 @@ def run_nightly(
         changes = classify(now, baseline.statuses if baseline else before_night)
         counts = count(changes, now)
         data = _report_data(store, project, config, commit, changes, counts, failures, baseline)
-        stem = f"nightly-{stamp}-{(commit.sha or 'nocommit')[:7]}"
+        stem = file_stem(stamp, commit)
         reports = write_reports(data, ReportFormat.all(), project.reports_dir, stem)
         say(f"reports: {', '.join(str(p) for p in reports)}")
         outcome = nightly_mail.deliver(
@@ -272,6 +272,19 @@ def _tail(text: str) -> str:
 
 def summary_line(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{counts.get(name, 0)} {name}" for name in CHANGES)
+
+
+def checkout_label(commit: Commit) -> str:
+    """What the night ran on: `branch@sha7`, `detached@sha7` on a detached HEAD,
+    `no commit` outside a git repository or before its first commit."""
+    if not commit.sha:
+        return "no commit"
+    return f"{commit.branch or 'detached'}@{commit.sha[:7]}"
+
+
+def file_stem(stamp: str, commit: Commit) -> str:
+    """`nightly-<date>-<sha7>` (`-nocommit` with no commit checked out)."""
+    return f"nightly-{stamp}-{commit.sha[:7] if commit.sha else 'nocommit'}"
 
 
 def _report_data(

@@ -19,7 +19,7 @@ from harness import mail, vcs
 from harness.errors import ToolError, UsageError
 from harness.mail import MailSettings
 from harness.model import Commit
-from harness.nightly import FIXED, NEW, REGRESSED, Failure, summary_line
+from harness.nightly import FIXED, NEW, REGRESSED, Failure, checkout_label, summary_line
 from harness.project import Project
 from harness.render.escape import clean, html_text
 from harness.render.view import FindingView, deciding_stack, format_frame
@@ -175,7 +175,7 @@ def compose(
         sha7=commit.sha[:7] if commit.sha else None,
         counts=counts,
     )
-    heading = f"{data.project} {commit.branch or 'detached'}@{(commit.sha or '-')[:7]}"
+    heading = f"{data.project} {checkout_label(commit)}"
     attachments = [(report.name, report.read_bytes(), "text/html")] if report.is_file() else []
     return mail.build_message(
         settings,

@@ -21,7 +21,7 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, load: Loader) -> int:
-    from harness.nightly import run_nightly, summary_line
+    from harness.nightly import checkout_label, run_nightly, summary_line
 
     project = load()
 
@@ -31,8 +31,7 @@ def run(args: argparse.Namespace, load: Loader) -> int:
     result = run_nightly(
         project, dry_run=args.dry_run, no_mail=args.no_mail, jobs=args.jobs, say=say
     )
-    sha7 = (result.commit.sha or "no commit")[:7]
-    print(f"{result.commit.branch or 'detached'}@{sha7}: {summary_line(result.counts)}")
+    print(f"{checkout_label(result.commit)}: {summary_line(result.counts)}")
     for failure in result.failures:
         print(f"harness: error: {failure.title}: {failure.message}", file=sys.stderr)
         if failure.detail:

@@ -9,6 +9,8 @@ the test server.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import shutil
 from collections.abc import Iterator
@@ -191,3 +193,20 @@ def test_a_missing_password_variable_is_a_configuration_error(origin: Origin, tm
     assert code == 2
     assert "HARNESS_NO_SUCH_VAR" in err
     assert not (tmp_path / "build").exists()  # nothing was built before the check
+
+
+def test_a_night_outside_git_names_its_files_and_mail_no_commit(origin: Origin, tmp_path: Path):
+    checkout(origin, tmp_path, 2, free_port())
+    shutil.rmtree(tmp_path / ".git")
+    code, out, err = cli(tmp_path, "nightly", "-j", "2", "--dry-run")
+    assert code == 1, err
+    assert out.startswith("no commit: 1 new, 0 regressed, 0 fixed, 1 open\n")
+    names = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert [name.rsplit("-", 1)[1] for name in names] == [
+        f"nocommit.{ext}" for ext in sorted(("eml", *EXTENSIONS))
+    ]
+    (eml,) = (tmp_path / "reports").glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    text, _ = text_and_html(message)
+    assert text.startswith("sample no commit: 1 new")
