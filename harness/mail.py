@@ -28,6 +28,8 @@ SUBJECT_FIELDS = ("project", "branch", "sha7", "new", "regressed", "fixed", "ope
 TLS_MODES = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 DEFAULT_TIMEOUT = 30.0
+# The longest header line SMTP carries (RFC 5322: 998 characters before CRLF)
+SMTP_LINE_LIMIT = 998
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,11 @@ def build_message(
             subtype=subtype or "octet-stream",
             filename=filename,
         )
+    # The bodies are encoded by now, in lines of 76. Python folds a header that
+    # would fit on a line of its own onto a continuation line ("Subject:\r\n
+    # [harness] ..."), which its own parser reads back with a leading blank:
+    # fold headers only past what SMTP allows.
+    message.policy = message.policy.clone(max_line_length=SMTP_LINE_LIMIT)
     return message
 
 

@@ -126,3 +126,19 @@ def test_text_only_message_has_no_html_part():
     message = build_message(settings, subject="s", text="only text")
     assert message.get_content_type() == "text/plain"
     assert message.get_content().strip() == "only text"
+
+
+@pytest.mark.parametrize("project", ["p", "lineparser", "a-rather-long-project-name", "x" * 60])
+def test_the_subject_reads_back_as_written_whatever_its_length(tmp_path, project):
+    # A subject of 70 to 78 characters used to go whole onto a folded line
+    # ("Subject:\r\n [harness] ..."), read back with a leading blank.
+    counts = {"new": 2, "regressed": 0, "fixed": 0, "open": 2}
+    subject = subject_line(project=project, branch="main", sha7="6fc88dd", counts=counts)
+    long_line = "‹ " + "frame " * 40
+    message = build_message(
+        settings_from_table(TABLE, "h"), subject=subject, text=long_line, html=f"<p>{long_line}"
+    )
+    raw = write_eml(message, tmp_path / "m.eml").read_bytes()
+    assert email.message_from_bytes(raw, policy=default_policy)["Subject"] == subject
+    header, _, body = raw.partition(b"\n\n")
+    assert max(len(line) for line in body.splitlines()) <= 78  # bodies still encoded as before
