@@ -137,13 +137,14 @@ def _table(view: ReportView) -> str:
 
 def _row(item: FindingView) -> str:
     finding = item.finding
-    rank = SEVERITY_RANK.get(finding.severity, len(SEVERITY_RANK))
+    # sorts by how severe: ascending puts low first, descending high first
+    severe = len(SEVERITY_RANK) - SEVERITY_RANK.get(finding.severity, len(SEVERITY_RANK))
     cells = [
         _cell(
             finding.id,
             f'<a href="#f-{html_text(finding.id)}"><code>{html_text(finding.id)}</code></a>',
         ),
-        _cell(str(rank), html_text(finding.severity), f"sev-{html_text(finding.severity)}"),
+        _cell(str(severe), html_text(finding.severity), f"sev-{html_text(finding.severity)}"),
         _cell(finding.kind, html_text(finding.kind)),
         _cell(finding.access or "", html_text(finding.access or "")),
         _cell(finding.title, html_text(finding.title)),

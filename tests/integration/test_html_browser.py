@@ -114,6 +114,21 @@ def test_clicking_a_header_sorts_and_clicking_again_reverses(page, findings):
     assert row_ids(page) == ids[::-1]
 
 
+def test_severity_sorts_by_how_severe_as_the_arrow_says(page, findings):
+    header = page.find_element(By.XPATH, "//table[@id='findings']//th[text()='severity']")
+    present = {f.severity for f in findings}
+    order = [severity for severity in ("low", "medium", "high") if severity in present]
+    assert len(order) > 1
+    for direction, expected in (("ascending", order), ("descending", order[::-1])):
+        header.click()
+        assert header.get_attribute("aria-sort") == direction
+        shown = [
+            row.find_elements(By.TAG_NAME, "td")[1].text
+            for row in page.find_elements(By.CSS_SELECTOR, "#findings tbody tr")
+        ]
+        assert list(dict.fromkeys(shown)) == expected and len(shown) == len(findings)
+
+
 def test_count_sorts_numerically(page):
     page.find_element(By.XPATH, "//table[@id='findings']//th[text()='count']").click()
     counts = [
