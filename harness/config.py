@@ -340,8 +340,10 @@ class _Reader:
             message = str(exc).removeprefix(f"{self.path}: ")
             found = re.match(r"email\.(\w+)", message)
             key = found.group(1) if found else None
-            if key == "sender" and "sender" not in self._table(data, "email"):
-                key = "from"
+            if "sender" not in self._table(data, "email"):
+                # the file says `from` (or neither): name the key as written
+                message = re.sub(r"\bsender\b", "from", message)
+                key = "from" if key == "sender" else key
             line = (self.line_of(key, start) if key else None) or start or None
             raise self.fail(re.sub(r"\bemail\.(\w+)", r"[email] \1", message), line) from None
 

@@ -32,6 +32,15 @@ def test_a_failed_step_wins_over_new_findings():
         ('[nightly]\nfail_on = ["fixed"]\n', 2, ["'fail_on'", "new, regressed, open"]),
         ('[email]\nhost = "h"\nfrom = "a@b"\nto = "c@d"\ntls = "tls"\n', 5, ["[email] tls"]),
         ('[email]\nhost = "h"\nfrom = "a@b"\nto = "c@d"\npassword = "x"\n', 5, ["password_env"]),
+        # named as the README writes it, `from`, unless the file says `sender`
+        ('[email]\nhost = "h"\nto = "c@d"\n', 1, ["[email] from is required"]),
+        ('[email]\nhost = "h"\nfrom = 3\nto = "c@d"\n', 3, ["[email] from: expected"]),
+        ('[email]\nhost = "h"\nsender = 3\nto = "c@d"\n', 3, ["[email] sender: expected"]),
+        (
+            '[email]\nfrom = "a@b"\nto = "c@d"\nhots = "h"\n',
+            4,
+            ["hots: unknown key", "password_env, from, to"],
+        ),
     ],
 )
 def test_nightly_and_email_errors_name_the_line(tmp_path: Path, text, line, words):
