@@ -152,11 +152,14 @@ _SUMMARY_NAME = re.compile(r"SUMMARY: UndefinedBehaviorSanitizer: (?P<name>[\w-]
 GRAMMAR = Grammar(
     rules=(Rule(re.compile(r"\S+: note: (?P<note>.*)"), "note", opens=False),),
     summary=re.compile(r"SUMMARY: UndefinedBehaviorSanitizer: "),
-    # The memory dump under a note: hex bytes, then a line with `^` and `~`.
+    # The memory dump under a note: hex bytes, a line with `^` and `~`, and
+    # under it what the marked bytes are (`vptr for 'Base'`).
     noise=re.compile(
         r"(?:[0-9a-fA-F]{2}[ \t]+)+[0-9a-fA-F]{2}$|[\^~ ]+$|<memory cannot be printed>"
+        r"|(?:invalid )?vptr(?: for .*)?$"
     ),
-    max_unknown=3,
+    # Other processes may print between the lines of a report.
+    max_unknown=8,
     blank_ends_stack=True,
 )
 
@@ -202,12 +205,14 @@ def check_of(message: str, summary: str | None = None) -> tuple[str, str | None]
     """The runtime's check name for a `runtime error` message, and the access it says.
 
     The message decides; the SUMMARY's name (`report_error_type=1`) only where
-    the message cannot: a division by zero, and messages this table does not
+    the message cannot: a division by zero, an implicit conversion (one value
+    may fail two checks with the same words), and messages this table does not
     know. (clang 14's runtime names a bad `_Bool` load `invalid-enum-load` in C.)
     """
     name, access = _from_message(message)
     named = _SUMMARY_NAME.match(summary or "")
-    if named is not None and name in _AMBIGUOUS and named.group("name") != "undefined-behavior":
+    ambiguous = name in _AMBIGUOUS or name.startswith("implicit-")
+    if named is not None and ambiguous and named.group("name") != "undefined-behavior":
         return named.group("name"), access
     return name, access
 
@@ -226,18 +231,21 @@ def _from_message(message: str) -> tuple[str, str | None]:
 
 
 def _conversion(found: re.Match[str]) -> str:
-    truncation = int(found.group("to_bits")) < int(found.group("from_bits"))
-    sign_change = bool(found.group("from")) != bool(found.group("to"))
-    if truncation and sign_change:
+    """The check clang emitted for a conversion, from the two types' widths and signs.
+
+    A narrowing conversion is a truncation check, signed unless both types are
+    unsigned; from unsigned to signed, clang checks the truncation and the sign
+    in one (`int` → `unsigned char` is a signed truncation only). A conversion
+    that keeps the width can only change the sign.
+    """
+    from_unsigned, to_unsigned = bool(found.group("from")), bool(found.group("to"))
+    if int(found.group("to_bits")) >= int(found.group("from_bits")):
+        return "implicit-integer-sign-change"
+    if from_unsigned and not to_unsigned:
         return "implicit-signed-integer-truncation-or-sign-change"
-    if truncation:
-        signed = not (found.group("from") and found.group("to"))
-        return (
-            "implicit-signed-integer-truncation"
-            if signed
-            else "implicit-unsigned-integer-truncation"
-        )
-    return "implicit-integer-sign-change"
+    if from_unsigned and to_unsigned:
+        return "implicit-unsigned-integer-truncation"
+    return "implicit-signed-integer-truncation"
 
 
 def _frames(body: sections.Walked, location: str) -> tuple[Frame, ...]:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from harness.model import Report
-from harness.parse import parse_file
+from harness.parse import parse_file, parse_text
+from harness.parse.ubsan import check_of
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "logs"
 # The cases recorded in both forms (a log of several processes is text only).
@@ -78,11 +79,43 @@ def test_ubsan_with_stack_names_the_functions(compiler: str) -> None:
         ("float_cast_overflow", [("ubsan", "float-cast-overflow", None)]),
         ("nonnull_argument", [("ubsan", "invalid-null-argument", None)]),
         ("unreachable", [("ubsan", "unreachable-call", None)]),
+        ("missing_return", [("ubsan", "missing-return", None)]),
     ],
 )
 def test_ubsan_kinds(compiler: str, name: str, kinds: list) -> None:
     # clang's runtime then reports the SIGFPE of the division itself.
     assert _kinds(f"{compiler}-ubsan/{name}")[: len(kinds)] == kinds
+
+
+def test_implicit_conversions_are_named_like_the_runtime_names_them() -> None:
+    # report_error_type=1: each SUMMARY names the check; the message alone must agree.
+    reports = _reports("clang-ubsan/implicit_conversion")
+    named = [report.summary.split()[2] for report in reports]
+    assert named == [
+        "implicit-signed-integer-truncation",
+        "implicit-signed-integer-truncation-or-sign-change",
+        "implicit-integer-sign-change",
+        "implicit-unsigned-integer-truncation",
+    ]
+    assert [check_of(report.details["message"])[0] for report in reports] == named
+    assert [report.kind for report in reports] == named
+
+
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_ubsan_dynamic_type_reports_survive_output_between_their_lines(compiler: str) -> None:
+    # Another process writing to the terminal puts its lines inside the report.
+    text = (DATA / f"{compiler}-ubsan" / "vptr.log").read_text()
+    mixed = "".join(
+        f"{line}worker 1: step {n}\nworker 2: step {n}\nworker 3: step {n}\n"
+        for n, line in enumerate(text.splitlines(keepends=True))
+    )
+
+    def shape(log: str) -> list[tuple]:
+        return [(r.kind, r.stacks, r.truncated) for r in parse_text(log, "log").reports]
+
+    kinds = [kind for kind, _stacks, _truncated in shape(text)]
+    assert kinds == ["dynamic-type-mismatch"] * 3
+    assert shape(mixed) == shape(text)
 
 
 def test_report_error_type_tells_a_float_division_apart() -> None:

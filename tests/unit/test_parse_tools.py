@@ -110,6 +110,12 @@ from harness.parse.ubsan import check_of, location_frame
         (
             "implicit conversion from type 'int' of value 256 (32-bit, signed) to type"
             " 'unsigned char' changed the value to 0 (8-bit, unsigned)",
+            "implicit-signed-integer-truncation",
+            None,
+        ),
+        (
+            "implicit conversion from type 'unsigned int' of value 300 (32-bit, unsigned) to"
+            " type 'signed char' changed the value to 44 (8-bit, signed)",
             "implicit-signed-integer-truncation-or-sign-change",
             None,
         ),

@@ -1,7 +1,7 @@
 """Record what real UBSan, CFI, MSan, TSan and Valgrind memcheck print for known bugs.
 
 Run by hand, not in CI: `python tests/data/logs/generate_tools.py [LOG...]`. It
-compiles ub.c, cfi.cc, msan.c, races.c, memcheck.c, memcheck.cc and
+compiles ub.c, ub.cc, cfi.cc, msan.c, races.c, memcheck.c, memcheck.cc and
 memcheck_fork.c with gcc and/or clang-14, runs every case, and writes the
 merged stdout+stderr to DIR/CASE.log, DIR being `<cc>-<profile>` (as under
 build/) or `memcheck` and `memcheck-xml` (valgrind's text and --xml=yes
@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BASE = ["-g", "-O1", "-fno-omit-frame-pointer"]
 UBSAN = ["-fsanitize=undefined,float-divide-by-zero,float-cast-overflow"]
+CONVERSION = ["-fsanitize=implicit-conversion"]
 CFI = ["-fsanitize=cfi", "-fno-sanitize-trap=cfi", "-flto", "-fvisibility=hidden", "-fuse-ld=gold"]
 MSAN = ["-fsanitize=memory", "-fsanitize-memory-track-origins=2"]
 TSAN = ["-fsanitize=thread"]
@@ -46,6 +47,12 @@ CLANG_UBSAN_CASES = [
     ("pointer_overflow", "pointer_overflow", "print_stacktrace=1"),
     ("report_error_type", "several", "print_stacktrace=0:report_error_type=1"),
 ]
+# clang only, built with CONVERSION too: (log name, argv case, UBSAN_OPTIONS)
+CONVERSION_CASES = [
+    ("implicit_conversion", "implicit_conversion", "print_stacktrace=1:report_error_type=1"),
+]
+# ub.cc: (log name, argv case)
+UBSAN_CXX_CASES = [("vptr", "vptr"), ("missing_return", "missing_return")]
 CFI_CASES = ["vcall", "icall", "unrelated_cast", "derived_cast"]
 MSAN_CASES = ["heap_origin", "stack_origin"]
 TSAN_CASES = [
@@ -112,14 +119,23 @@ def record(argv: list[str], env: dict[str, str], log: Path) -> bytes:
 
 def sanitizers(src: Path, out: Path) -> None:
     prefix = [f"-fdebug-prefix-map={src}=/src"]
-    for name, (cc, _) in COMPILERS.items():
+    for name, (cc, cxx) in COMPILERS.items():
+        logs = HERE / f"{name}-ubsan"
         ub = out / f"ub-{name}"
         build([cc, *BASE, *prefix, *UBSAN, "ub.c", "-o", str(ub)], src)
         cases = UBSAN_CASES + (CLANG_UBSAN_CASES if name == "clang" else [])
         for log, case, options in cases:
-            record(
-                [str(ub), case], {"UBSAN_OPTIONS": options}, HERE / f"{name}-ubsan" / f"{log}.log"
-            )
+            record([str(ub), case], {"UBSAN_OPTIONS": options}, logs / f"{log}.log")
+        if name == "clang":
+            converting = out / "ub-conversion-clang"
+            build([cc, *BASE, *prefix, *UBSAN, *CONVERSION, "ub.c", "-o", str(converting)], src)
+            for log, case, options in CONVERSION_CASES:
+                record([str(converting), case], {"UBSAN_OPTIONS": options}, logs / f"{log}.log")
+        ub_cxx = out / f"ub-cxx-{name}"
+        build([cxx, *BASE, *prefix, *UBSAN, "ub.cc", "-o", str(ub_cxx)], src)
+        for log, case in UBSAN_CXX_CASES:
+            options = {"UBSAN_OPTIONS": "print_stacktrace=1"}
+            record([str(ub_cxx), case], options, logs / f"{log}.log")
         mixed = out / f"ub-asan-{name}"
         build([cc, *BASE, *prefix, *ASAN, *UBSAN, "ub.c", "-o", str(mixed)], src)
         options = {"UBSAN_OPTIONS": "print_stacktrace=1", "ASAN_OPTIONS": "detect_leaks=0"}
@@ -186,6 +202,7 @@ def main() -> int:
     src.mkdir()
     for name in (
         "ub.c",
+        "ub.cc",
         "cfi.cc",
         "msan.c",
         "races.c",

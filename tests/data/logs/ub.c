@@ -73,6 +73,17 @@ __attribute__((noinline)) int unreachable(void) {
     return 0;
 }
 
+/* clang's -fsanitize=implicit-conversion: the runtime names each check in the
+ * SUMMARY line under report_error_type=1. */
+volatile int three_hundred = 300;
+__attribute__((noinline)) int implicit_conversion(void) {
+    unsigned char signed_truncation = three_hundred;
+    signed char both = (unsigned)three_hundred;
+    unsigned sign_change = minus;
+    unsigned char unsigned_truncation = (unsigned)three_hundred;
+    return signed_truncation + both + (int)sign_change + unsigned_truncation;
+}
+
 static void run(const char *name) {
     if (!strcmp(name, "signed_overflow")) printf("%d\n", signed_overflow());
     else if (!strcmp(name, "shift_exponent")) printf("%d\n", shift_exponent());
@@ -89,6 +100,7 @@ static void run(const char *name) {
     else if (!strcmp(name, "pointer_overflow")) printf("%p\n", (void *)pointer_overflow());
     else if (!strcmp(name, "nonnull_argument")) printf("%zu\n", nonnull_argument());
     else if (!strcmp(name, "unreachable")) printf("%d\n", unreachable());
+    else if (!strcmp(name, "implicit_conversion")) printf("%d\n", implicit_conversion());
     else fprintf(stderr, "unknown case %s\n", name);
 }
 
