@@ -3,16 +3,25 @@
 The headline grammar lives in `headline.py`, the lines after it in `lines.py`
 and `body.py`; this module holds the kind table and turns what they read into
 Reports, one per ASan error and one per LeakSanitizer leak block.
+
+An odr-violation has no stack of its own, only where the runtime registered
+the global's two definitions (`[1]:` is the `alloc` stack, `[2]:` the
+`previous` one), and those are the runtime's and the loader's frames. Its
+crash stack is one frame: the first definition as the runtime names it
+(`[1] size=40 'table' a.c:1:5` gives function `table`, file a.c, line 1), so
+that the finding is keyed by the global, the same under gcc and clang.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from harness.model import Report, Source, Stack, Unparsed
+from harness.model import Frame, Report, Source, Stack, Unparsed
 from harness.parse import scan
 from harness.parse.body import Body, Section, walk
 from harness.parse.headline import parse_headline
+from harness.parse.ubsan import location_frame
 
 # The sanitizer's name for an error → the harness kind, where they differ.
 # Everything else keeps the sanitizer's own words (`heap-buffer-overflow`).
@@ -120,7 +129,7 @@ def _report(headline: str, fields: dict[str, Any], body: Body, source: Source) -
         access_size=int(size) if size else None,
         address=address,
         thread=thread,
-        stacks=_stacks(body.sections, thread),
+        stacks=_global_stack(facts) + _stacks(body.sections, thread),
         summary=facts.get("summary"),
         truncated=not body.terminated,
         details=_details(fields, facts),
@@ -139,9 +148,19 @@ def _details(fields: dict[str, Any], facts: dict[str, str]) -> dict[str, Any]:
     if "located" in facts:
         details["located"] = facts["located"]
         details["relation"] = facts["relation"]
+    if "global" in facts:
+        details["global"] = facts["global"]
     if fields.get("headline") == "unrecognized":
         details["headline"] = "unrecognized"
     return details
+
+
+def _global_stack(facts: dict[str, str]) -> tuple[Stack, ...]:
+    """An odr-violation's crash stack: the global's first definition."""
+    if "global" not in facts:
+        return ()
+    place = location_frame(facts.get("global_location", "<unknown>")) or Frame(0)
+    return (Stack("crash", (dataclasses.replace(place, function=facts["global"]),)),)
 
 
 def _stacks(sections: list[Section], thread: str | None) -> tuple[Stack, ...]:

@@ -273,8 +273,18 @@ def _registered(state: _Walk, found: re.Match[str], start: int, end: int, line: 
     return True
 
 
+def _odr_global(state: _Walk, found: re.Match[str], start: int, end: int, line: str) -> bool:
+    if found.group("which") == "1":
+        state.body.facts["global"] = found.group("global")
+        if found.group("location"):
+            state.body.facts["global_location"] = found.group("location")
+    return True
+
+
 def _odr(state: _Walk, found: re.Match[str], start: int, end: int, line: str) -> bool:
-    role = "crash" if found.group("which") == "1" else "previous"
+    # Where the two definitions were registered: the first is the global's
+    # `alloc`, as for initialization-order-fiasco's `registered at:`.
+    role = "alloc" if found.group("which") == "1" else "previous"
     state.open(Section(role, start, line))
     return True
 
@@ -314,7 +324,7 @@ _DISPATCH: dict[str, tuple[tuple[re.Pattern[str], _Handler], ...]] = {
     ),
     "0": ((g.IN_STACK_FRAME.re, _in_frame), (g.LOCATED.re, _located)),
     "r": ((g.REGISTERED_HEADER.re, _registered),),
-    "[": ((g.ODR_HEADER.re, _odr),),
+    "[": ((g.ODR_HEADER.re, _odr), (g.ODR_GLOBAL.re, _odr_global)),
     "E": ((g.MEMORY_MAP_END.re, _end),),
     "<": ((g.EMPTY_STACK.re, _noise),),
 }

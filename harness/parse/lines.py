@@ -29,7 +29,9 @@ THREAD_HEADER = pp.Regex(
 )
 # initialization-order-fiasco: where the global was registered.
 REGISTERED_HEADER = pp.Regex(r"registered at:")
-# odr-violation: `[1]:` and `[2]:` head the two registration stacks.
+# odr-violation: `[1] size=40 'table' a.c:1:5` names each definition of the
+# global, and `[1]:` and `[2]:` head the two registration stacks.
+ODR_GLOBAL = pp.Regex(r"\[(?P<which>\d+)\] size=\d+ '(?P<global>[^']+)'(?: (?P<location>\S+))?")
 ODR_HEADER = pp.Regex(r"\[(?P<which>\d+)\]:$")
 LEAK_HEADER = pp.Regex(
     r"(?P<leak>Direct|Indirect) leak of (?P<bytes>\d+) byte\(s\) in (?P<objects>\d+)"

@@ -19,6 +19,7 @@ import pytest
 
 from harness.model import Report
 from harness.parse import parse_file
+from harness.triage.signature import signature
 from tests.golden import check_golden
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "logs"
@@ -57,6 +58,7 @@ def _kinds(compiler: str, name: str) -> list[str]:
         ("forked", ["heap-buffer-overflow", "heap-use-after-free"]),
         ("rss_limit", ["out-of-memory"]),
         ("init_order_fiasco", ["initialization-order-fiasco"]),
+        ("odr_violation", ["odr-violation"]),
         ("new_delete_type_mismatch", ["new-delete-type-mismatch"]),
     ],
 )
@@ -80,6 +82,24 @@ def test_leak_blocks_are_separate_reports(compiler: str) -> None:
     assert details == [("direct", 10, 1), ("direct", 32, 1), ("indirect", 32, 1)]
     assert all(r.tool == "lsan" and r.stacks[0].role == "alloc" for r in reports)
     assert all(r.stacks[0].frames[1].function == "make_leaks" for r in reports)
+
+
+def test_odr_violation_is_keyed_by_the_global() -> None:
+    # Its only stacks are the runtime's and the loader's registration frames.
+    reports = {cc: parse_file(DATA / cc / "odr_violation.log").reports for cc in ("gcc", "clang")}
+    for (report,) in reports.values():
+        assert report.kind == "odr-violation"
+        assert [stack.role for stack in report.stacks] == ["crash", "alloc", "previous"]
+        (frame,) = report.stack("crash").frames
+        assert (frame.function, frame.file, frame.line, frame.column) == (
+            "shared_table",
+            "odr_a.c",
+            3,
+            5,
+        )
+        assert report.details["global"] == "shared_table"
+    titles = {signature(report).title for (report,) in reports.values()}
+    assert titles == {"odr-violation in shared_table"}
 
 
 def test_forked_log_keeps_each_process() -> None:

@@ -114,10 +114,13 @@ def test_odr_violation_keeps_both_registrations() -> None:
     )
     (report,) = parse_text(text, "log").reports
     assert report.kind == "odr-violation"
-    assert [(s.role, s.frames[1].function) for s in report.stacks] == [
-        ("crash", "init_a"),
+    # The crash stack is the global's first definition; the registrations follow.
+    assert [(s.role, s.frames[-1].function) for s in report.stacks] == [
+        ("crash", "x"),
+        ("alloc", "init_a"),
         ("previous", "init_b"),
     ]
+    assert (report.stacks[0].frames[0].file, report.stacks[0].frames[0].line) == ("a.c", 1)
 
 
 def test_zero_page_segv_is_null_dereference() -> None:

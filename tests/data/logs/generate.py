@@ -1,8 +1,10 @@
 """Record what real gcc and clang ASan/LSan runtimes print for known bugs.
 
-Run by hand, not in CI: `python tests/data/logs/generate.py`. It compiles
-bugs.c, bugs.cc and initorder_*.cc with each compiler, runs every case, and
-writes the merged stdout+stderr to gcc/NAME.log and clang/NAME.log. Then
+Run by hand, not in CI: `python tests/data/logs/generate.py [LOG...]`. It
+compiles bugs.c, bugs.cc, initorder_*.cc and odr_*.c with each compiler, runs
+every case, and writes the merged stdout+stderr to gcc/NAME.log and
+clang/NAME.log. Given LOG names (`gcc/odr_violation`), only those logs are
+written, so that the others stay as they are. Then
 `pytest tests/integration/test_parse_real_logs.py --regen-golden` writes the
 expected JSON beside each log; review those by eye before committing.
 """
@@ -72,13 +74,26 @@ def compile_all(cc: str, cxx: str, out: Path, src: Path) -> None:
     run([cxx, *cxx_flags, "bugs.cc", "-o", str(out / "bugs_cpp")], src)
     init = ["initorder_a.cc", "initorder_b.cc"]
     run([cxx, *FLAGS, *prefix, *init, "-o", str(out / "initorder")], src)
+    for lib in ("odr_a", "odr_b"):
+        run(
+            [cc, *FLAGS, *prefix, "-fPIC", "-shared", f"{lib}.c", "-o", str(out / f"lib{lib}.so")],
+            src,
+        )
+    libs = [f"-L{out}", "-lodr_a", "-lodr_b", f"-Wl,-rpath,{out}"]
+    run([cc, *FLAGS, *prefix, "odr_main.c", *libs, "-o", str(out / "odr")], src)
 
 
 def run(argv: list[str], cwd: Path) -> None:
     subprocess.run(argv, cwd=cwd, check=True)
 
 
+# The logs named on the command line (`gcc/odr_violation`); empty: every log.
+WANTED: set[str] = set()
+
+
 def record(argv: list[str], options: str, log: Path) -> None:
+    if WANTED and f"{log.parent.name}/{log.stem}" not in WANTED:
+        return
     env = dict(os.environ)
     env["ASAN_OPTIONS"] = ":".join(part for part in (BASE_OPTIONS, options) if part)
     result = subprocess.run(
@@ -89,6 +104,7 @@ def record(argv: list[str], options: str, log: Path) -> None:
 
 
 def main() -> int:
+    WANTED.update(sys.argv[1:])
     # A fixed build folder keeps module paths in the logs the same from one
     # generation to the next.
     tmp = Path(tempfile.gettempdir()) / "harness-bugs"
@@ -108,6 +124,7 @@ def main() -> int:
             record([str(out / "bugs_cpp"), case], options, logs / f"{case}.log")
         init_options = "check_initialization_order=1:strict_init_order=1"
         record([str(out / "initorder")], init_options, logs / "init_order_fiasco.log")
+        record([str(out / "odr")], "", logs / "odr_violation.log")
     return 0
 
 
