@@ -12,10 +12,12 @@ from tabulate import tabulate
 from harness.ledger.model import Group, Ledger
 from harness.ledger.run import LedgerResult
 from harness.run_plan import relative
+from harness.triage.names import normalize_function
 
 SCHEMA = "harness.ledger/1"
 NOT_KNOWN = "n/a"
 STACK_DEPTH = 4
+NAME_WIDTH = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +42,19 @@ def _figure(value: int | None) -> str:
 
 def _path(group: Group) -> str:
     """The allocating call path, top first, up to main: the C library's start-up
-    frames below main say nothing, and each method would show other ones."""
-    names = [frame.function or "?" for frame in group.frames]
+    frames below main say nothing, and each method would show other ones. Names
+    as finding titles give them (`v8impl::FunctionCallbackWrapper::Invoke`, no
+    parameters), each cut to NAME_WIDTH characters."""
+    names = [_name(frame.function) for frame in group.frames]
     if "main" in names:
         names = names[: names.index("main") + 1]
     more = " ‹ …" if len(names) > STACK_DEPTH else ""
     return " ‹ ".join(names[:STACK_DEPTH]) + more
+
+
+def _name(function: str | None) -> str:
+    name = (normalize_function(function) if function else None) or function or "?"
+    return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
 
 
 def _place(group: Group, root: Path) -> str:

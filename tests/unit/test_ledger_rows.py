@@ -85,3 +85,16 @@ def test_the_call_path_ends_at_main_whatever_started_it():
         "parse_contact ‹ main"
     )
     assert render._path(Group(deep, "malloc", 1, 8, False, 0)) == "f0 ‹ f1 ‹ f2 ‹ f3 ‹ …"
+
+
+def test_names_in_the_call_path_are_the_findings_keys_cut_short():
+    cxx = (
+        Frame(0, None, "copy_comment", "tokenize.c", 15),
+        Frame(1, None, "v8impl::(anonymous namespace)::FunctionCallbackWrapper::Invoke(v8::X)"),
+        Frame(2, None, "v8::internal::Builtins::InvokeApiFunction(v8::internal::Isolate*)"),
+    )
+
+    assert render._path(Group(cxx, "malloc", 1, 22, True, 0)) == (
+        "copy_comment ‹ v8impl::FunctionCallbackWrapper::Invoke ‹ "
+        "v8::internal::Builtins::InvokeApiFuncti…"
+    )
