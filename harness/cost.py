@@ -166,6 +166,7 @@ def measure_costs(
     tool `runs` times, and write reports/cost-<target>-<input>.json. Raises
     UsageError, BuildError (for the plain build) and ToolError."""
     target = subject.find_target(project, target_name)
+    subject.require_program(target, "cost")
     input_path = subject.find_input(project, target, input_given)
     chosen = subject.choose_cc(project, target, subject.PLAIN, cc)
     _ensure_built(project, target, subject.PLAIN, chosen, notify)

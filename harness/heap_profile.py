@@ -156,6 +156,7 @@ def profile(
     run until then (`timed_out`). Raises NotBuiltError, UsageError, ToolError
     (valgrind missing, or no file written) and massif.MassifError."""
     target = subject.find_target(project, target_name)
+    subject.require_program(target, "profile")
     input_path = subject.find_input(project, target, input_given)
     chosen = subject.choose_cc(project, target, subject.PLAIN, cc)
     program = subject.subject(project, target, input_path, chosen)

@@ -44,6 +44,19 @@ def find_target(project: Project, name: str) -> Target:
     return target
 
 
+def require_program(target: Target, command: str) -> None:
+    """`harness profile` and `harness cost` run a program of the target's own; an
+    extension is a module loaded by an interpreter. Raises UsageError saying
+    what to use instead."""
+    if target.is_extension:
+        raise UsageError(
+            f"target '{target.name}' is a {target.kind} target: harness {command} runs "
+            "programs, not an interpreter loading a module; for its heap use "
+            f"harness ledger {target.name} INPUT, harness run --leaks {target.name} or "
+            f"harness run --valgrind {target.name}"
+        )
+
+
 def find_input(project: Project, target: Target, given: str) -> Path:
     """INPUT as a path (absolute, or relative to the current folder or the root),
     else a file name in the target's inputs folder."""

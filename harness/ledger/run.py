@@ -55,9 +55,13 @@ def measure(
     target = subject.find_target(project, target_name)
     input_path = subject.find_input(project, target, input_given)
     chosen_cc = subject.choose_cc(project, target, subject.PLAIN, cc)
-    program = subject.subject(project, target, input_path, chosen_cc)
     method, why = choose_method(via, chosen_cc, _compiler_path(project, chosen_cc))
+    # The plan knows where each kind of target's build is (an extension's
+    # module file, not a program) and raises NotBuiltError naming the command.
     plan = run_plan.plan(project, [target.name], cc=chosen_cc, mode=MODE_OF[method])
+    build_dir = project.build_dir / f"{plan.cc}-{subject.PLAIN}"
+    binary = run_plan.binary_path(project.root, build_dir, target, plan.interpreter(target.name))
+    program = subject.Subject(target, input_path, chosen_cc, binary, (str(binary),), None)
     planned = PlannedJob(1, target, program.binary, input_path, 0)
     plan = dataclasses.replace(plan, jobs=(planned,))
     result = runner.run_jobs(project, plan, jobs=1, timeout=timeout)

@@ -21,6 +21,7 @@ from harness.ledger import run, store
 from harness.ledger.model import JEMALLOC, LSAN, LTRACE, METHODS
 from harness.project import open_project
 from harness.store import open_store
+from tests.integration.test_run_modes import PYEXT_TOML
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = ("leak_direct", "leak_indirect", "no_bug")
@@ -258,3 +259,37 @@ def test_jemalloc_names_realloc_and_operator_new_not_malloc(allocs_root: Path):
     calls = dict(result.ledger.calls)
     # realloc(p, 0) frees and allocates nothing: jemalloc counts allocations only.
     assert calls["realloc"] == 6 and calls["operator new"] == 2 and calls["operator new[]"] == 2
+
+
+@pytest.fixture(scope="module")
+def pyext_root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("pyext-ledger")
+    shutil.copytree(REPO / "samples" / "pyext_overflow", root / "samples" / "pyext_overflow")
+    (root / "harness.toml").write_text(PYEXT_TOML)
+    return root
+
+
+def test_an_extensions_leak_is_in_its_own_code_under_the_interpreter(pyext_root: Path):
+    _method(LSAN)
+    assert cli.main(["-C", str(pyext_root), "build", "--plain", "--cc", "gcc"]) == 0
+
+    result = run.measure(
+        open_project(str(pyext_root)), "pyext_overflow", "unknown_directive.csv", via=LSAN
+    )
+
+    # apply_directive's copy of "#unknown" (9 bytes) is never freed; the
+    # interpreter's own blocks at exit are suppressed.
+    own = result.ledger.own_groups()
+    assert [(g.function, g.bytes, g.leak) for g in own] == [("apply_directive", 9, "direct")]
+    assert own[0].location.endswith("csvfield.c:52")
+    assert result.job.argv[0] != "python3"  # the real interpreter, not a shim
+
+
+@pytest.mark.parametrize("command", ["profile", "cost"])
+def test_profile_and_cost_say_an_extension_is_no_program(pyext_root: Path, command, capsys):
+    code = cli.main(["-C", str(pyext_root), command, "pyext_overflow", "quoted.csv"])
+
+    assert code == 2
+    said = capsys.readouterr().err
+    assert "is a python-extension target" in said
+    assert "harness ledger pyext_overflow INPUT" in said
