@@ -26,7 +26,10 @@ from functools import lru_cache
 from harness.model import Frame, Report, SignatureFrame, Stack
 from harness.triage.names import normalize_function
 
-SIGNATURE_VERSION = 1
+# 2: thread library entry points, syscall wrappers, the kill that carries an
+#    abort, compiler-made static initializers and ThreadSanitizer's annotations
+#    are ignored.
+SIGNATURE_VERSION = 2
 DEFAULT_DEPTH = 3
 ID_LENGTH = 12
 TITLE_SEPARATOR = " ‹ "
@@ -68,6 +71,8 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
             "__sanitizer*",
             "__sanitizer::*",
             "__sanitizer_*",
+            # ThreadSanitizer's dynamic annotations (AnnotateRWLockAcquired, ...)
+            "Annotate*",
         ),
         modules=(
             "libasan.so*",
@@ -119,8 +124,14 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
             "_Zda*",
         ),
     ),
+    # The thread library's entry points: like the allocator's, every lock
+    # bug passes through them, and clang's ThreadSanitizer prints its
+    # interceptor under the plain name in the program's own module.
+    IgnoreRule(reason="thread library entry points", functions=("pthread_*",)),
     # libc and the C++ runtime: the string and memory functions the bad
-    # pointer was handed to, and the start-up code below main.
+    # pointer was handed to, the syscall wrappers it was passed to (memcheck
+    # prints `write (write.c:26)` without libc's name when libc has debug
+    # info), and the start-up code below main.
     IgnoreRule(
         reason="libc and C++ runtime internals",
         functions=(
@@ -149,14 +160,33 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
             "__libc_*",
             "__libc_start_main",
             "__libc_start_call_main",
+            "read",
+            "write",
+            "pread64",
+            "pwrite64",
+            "readv",
+            "writev",
+            "recv",
+            "recvfrom",
+            "recvmsg",
+            "send",
+            "sendto",
+            "sendmsg",
+            "ioctl",
+            "syscall",
             "_start",
             "start_thread",
             "clone",
             "clone3",
+            "_dl_init",
             # how an abort or assert reaches the kernel; the caller is the bug
             "raise",
             "gsignal",
             "abort",
+            "__pthread_kill_implementation",
+            "__pthread_kill_internal",
+            "__pthread_kill",
+            "tgkill",
             "__assert_fail",
             "__assert_fail_base",
             "__assert_perror_fail",
@@ -168,6 +198,9 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
             "__cxxabiv1::*",
             "__cxa_*",
         ),
+        # libc's start-up and the loader's, by their source files: their
+        # `call_init` is too common a name to drop everywhere.
+        files=("*libc-start.c", "*dl-init.c"),
         modules=(
             "libc.so*",
             "libc-*.so",
@@ -178,6 +211,21 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
             "libpthread-*.so",
             "ld-linux*.so*",
             "libgcc_s.so*",
+        ),
+    ),
+    # Code the compiler makes to run static initializers and sanitizer set-up
+    # before main (gcc and clang name it differently): the initializer that
+    # called it is the place.
+    IgnoreRule(
+        reason="compiler-made start-up code",
+        functions=(
+            "_GLOBAL__sub_I_*",
+            "_GLOBAL__I_*",
+            "__static_initialization_and_destruction_*",
+            "__cxx_global_var_init*",
+            "_sub_I_*",
+            "*.module_ctor*",
+            "__libc_csu_init",
         ),
     ),
     # Frames with no place of their own: the kernel's vDSO, code the

@@ -17,7 +17,7 @@ from harness.store import Ingestion, LogEntry, RunRow, Store, open_store, utc_no
 from harness.store import ingestion as ingest_module
 from harness.store.schema import SCHEMA_VERSION
 from harness.triage.cluster import cluster
-from harness.triage.signature import signature
+from harness.triage.signature import SIGNATURE_VERSION, signature
 from tests.unit.reportbuilders import leak_report, report
 
 REPO = Path(__file__).resolve().parents[2]
@@ -186,7 +186,7 @@ def test_outdated_signatures_are_rekeyed_from_stored_reports(tmp_path: Path) -> 
         counts = _counts(store)
         assert "deadbeef0000" not in counts and counts[right] == 2
         detail = store.detail(right)
-        assert detail.finding.signature_version == 1
+        assert detail.finding.signature_version == SIGNATURE_VERSION
         assert detail.events[0].new_status == "new"
         assert detail.events[-1].note == "re-keyed from deadbeef0000"
         assert store.rekey_outdated() == 0

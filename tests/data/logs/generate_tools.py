@@ -62,6 +62,9 @@ TSAN_CASES = [
     "lock_order_inversion",
     "thread_leak",
     "use_after_free",
+    "unlock_unlocked",
+    "double_lock",
+    "signal_unsafe",
 ]
 MEMCHECK_CASES = [
     "heap_overflow_write",

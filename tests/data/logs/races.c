@@ -1,6 +1,7 @@
 /* Threading bugs for ThreadSanitizer, one case per name in argv[1].
  * Built and run by generate_tools.py. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,50 @@ __attribute__((noinline)) int use_after_free(void) {
     return *(volatile int *)cell;
 }
 
+__attribute__((noinline)) int unlock_unlocked(void) {
+    pthread_mutex_t mutex;
+    pthread_mutex_init(&mutex, NULL);
+    return pthread_mutex_unlock(&mutex);
+}
+
+/* The runtime's dynamic annotations: a lock taken twice without a release. */
+void AnnotateRWLockAcquired(const char *file, int line, void *lock, long is_writer);
+
+__attribute__((noinline)) void acquire(void *lock) {
+    AnnotateRWLockAcquired(__FILE__, __LINE__, lock, 1);
+}
+
+static void *acquirer(void *lock) {
+    acquire(lock);
+    return NULL;
+}
+
+__attribute__((noinline)) int double_lock(void) {
+    static int lock;
+    acquire(&lock);
+    pthread_t thread;
+    pthread_create(&thread, NULL, acquirer, &lock);
+    pthread_join(thread, NULL);
+    return 0;
+}
+
+static volatile sig_atomic_t handled;
+
+__attribute__((noinline)) void unsafe_handler(int signal) {
+    (void)signal;
+    volatile char *block = malloc(16);
+    block[0] = 1;
+    free((void *)block);
+    handled = 1;
+}
+
+__attribute__((noinline)) int signal_unsafe(void) {
+    signal(SIGUSR1, unsafe_handler);
+    kill(getpid(), SIGUSR1);
+    while (!handled) usleep(1000);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     if (!strcmp(argv[1], "data_race")) return data_race() > 2;
@@ -98,5 +143,8 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[1], "thread_leak")) return thread_leak();
     if (!strcmp(argv[1], "locked_race")) return locked_race() > 2;
     if (!strcmp(argv[1], "use_after_free")) return use_after_free();
+    if (!strcmp(argv[1], "unlock_unlocked")) return unlock_unlocked();
+    if (!strcmp(argv[1], "double_lock")) return double_lock();
+    if (!strcmp(argv[1], "signal_unsafe")) return signal_unsafe();
     return 2;
 }
