@@ -184,8 +184,9 @@ def _triage(
         claims.scan(store, root or Path.cwd(), commit.sha)
         outcome = store.ingest(ingestion, rules_key(opts.ignore, opts.depth))
         statuses = outcome.statuses
-        reporting = {ref.log for refs in loaded.refs.values() for ref in refs}
-        reproducers.keep(root or Path.cwd(), found.jobs, loaded.entries, reporting)
+        if found.jobs:  # only the inputs of jobs named in runs.jsonl are kept
+            reporting = {ref.log for refs in loaded.refs.values() for ref in refs}
+            reproducers.keep(root or Path.cwd(), found.jobs, loaded.entries, reporting)
         claimed = claims.contradicted(store, root or Path.cwd(), outcome.seen)
     findings = tuple(replace(c.finding, status=statuses.get(c.finding.id)) for c in clusters)
     stats = Stats(

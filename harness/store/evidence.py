@@ -98,6 +98,8 @@ def store_reproducers(
     now: str,
 ) -> None:
     """Record the (target, profile, input) of every job whose logs showed a finding."""
+    if not job_of_log:  # no log comes from a job of runs.jsonl
+        return
     rows: set[tuple[str, str, str, str, str | None]] = set()
     for c in clusters:
         for log in c.finding.logs():

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from harness import lifecycle
@@ -35,10 +36,22 @@ def sightings(
         if sighting is None:
             sighting = alike[facts] = _sighting(e, fresh_shown, started, now)
         told[e.shown] = sighting
+    if len(alike) == 1:
+        # Every log tells the same (one corpus at one commit): a finding was seen
+        # once if any of its logs is in this ingestion. Listing its logs would
+        # cost a set and a sort of thousands of paths per finding.
+        only = (*alike.values(),)
+        return {c.finding.id: only if _in(c.finding, told) else () for c in ingestion.clusters}
     return {
         c.finding.id: tuple(dict.fromkeys(filter(None, map(told.get, c.finding.logs()))))
         for c in ingestion.clusters
     }
+
+
+def _in(finding: Finding, logs: Container[str]) -> bool:
+    """Whether a report of `finding` lies in one of `logs` (shown paths)."""
+    shown = chain((r.source.log for r in finding.reports), (ref.log for ref in finding.stored))
+    return any(log in logs for log in shown)
 
 
 def _sighting(

@@ -60,7 +60,7 @@ class LogEntry:
     input: str | None = None
     reports: tuple[Report, ...] = ()
     stat: tuple[int, int] | None = None  # (size, mtime_ns) when read from disk
-    cached: bool = False  # the stat cache already holds exactly this stat
+    cached: bool = False  # the stat cache holds exactly this stat: the log is stored
     # The stacks hash of each report (rows.stacks_hash) when already known,
     # with the texts in Ingestion.stacks; computed from the reports otherwise.
     stacks_hashes: tuple[str, ...] | None = None
@@ -117,9 +117,12 @@ def ingest(conn: sqlite3.Connection, ingestion: Ingestion) -> Outcome:
 
 
 def _write(conn: sqlite3.Connection, ingestion: Ingestion) -> Outcome:
-    known = existing_keys(conn, (entry.key for entry in ingestion.logs))
+    # a log the stat cache knew is stored (logs are never removed): only the
+    # others need looking up
+    looked_up = [entry for entry in ingestion.logs if not entry.cached]
+    known = existing_keys(conn, (entry.key for entry in looked_up))
     fresh: dict[str, LogEntry] = {}
-    for entry in ingestion.logs:
+    for entry in looked_up:
         if entry.key not in known and entry.key not in fresh:
             fresh[entry.key] = entry
     _insert_runs(conn, (ingestion.run, *ingestion.runs))
