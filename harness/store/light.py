@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
+from typing import Any
 
 from harness.model import Frame, Report, ReportRef, Source, Stack
 from harness.store import rows
@@ -139,8 +141,11 @@ def note_rules(conn: sqlite3.Connection, rules: str | None, adding: bool) -> Non
         raise
 
 
-_REF_COLUMNS = "finding_id, log_key, offset, tool, pid, address, truncated"
+_REF_COLUMNS = "finding_id, log_key, offset, pid, address, truncated, tool"
 _PLACE = itemgetter(0, 1, 6)  # log, offset, tool: the order of a finding's reports
+# A ReportRef from a tuple of its fields in one C call: ReportRef._make would
+# add a Python call for each of the (many thousand) stored reports
+_as_ref: Callable[[tuple[Any, ...]], ReportRef] = partial(tuple.__new__, ReportRef)
 
 
 def stored_refs(
@@ -149,12 +154,12 @@ def stored_refs(
     """finding id → the stored reports of the logs in `places` (log key → the
     path as given now and the input of its job), by place, in report order."""
     found: dict[str, list[ReportRef]] = {}
-    new = ReportRef._make
-    for fid, key, off, tool, pid, addr, trunc in report_rows(conn, places, _REF_COLUMNS):
+    for fid, key, offset, pid, address, truncated, tool in report_rows(conn, places, _REF_COLUMNS):
         place = places.get(key)
         if place is None:
             continue
-        ref = new((place[0], off, pid, addr, trunc == 1, place[1], tool))
+        shown, given = place
+        ref = _as_ref((shown, offset, pid, address, truncated == 1, given, tool))
         refs = found.get(fid)
         if refs is None:
             found[fid] = [ref]

@@ -214,8 +214,13 @@ def report_rows(
     if 2 * len(keys) >= stored:
         # Most logs wanted (a triage of an unchanged corpus): one scan costs
         # less than looking each log up; the caller skips the others.
-        yield from cursor.execute(f"SELECT {columns} FROM reports ORDER BY id")
-        return
+        return cursor.execute(f"SELECT {columns} FROM reports ORDER BY id")
+    return _rows_of(cursor, keys, columns)
+
+
+def _rows_of(
+    cursor: sqlite3.Cursor, keys: Collection[str], columns: str
+) -> Iterable[tuple[Any, ...]]:
     for chunk in _chunks(list(keys), 900):
         marks = ",".join("?" * len(chunk))
         query = f"SELECT {columns} FROM reports WHERE log_key IN ({marks}) ORDER BY id"

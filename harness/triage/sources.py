@@ -48,11 +48,15 @@ class _RunIndex:
     run_folder_of: dict[str, str | None] = field(default_factory=dict)
     unparsed: list[Unparsed] = field(default_factory=list)
 
-    def lookup(self, path: str) -> tuple[Job, str] | None:
-        parent = os.path.dirname(path)
-        if parent not in self.run_folder_of:
-            self.run_folder_of[parent] = self._find_run_folder(parent)
-        folder = self.run_folder_of[parent]
+    def lookup(self, path: str, parent: str | None = None) -> tuple[Job, str] | None:
+        """The job that wrote `path` and the log's path relative to its run
+        folder; `parent` is the folder of `path` when the caller knows it."""
+        if parent is None:
+            parent = os.path.dirname(path)
+        try:
+            folder = self.run_folder_of[parent]
+        except KeyError:
+            folder = self.run_folder_of[parent] = self._find_run_folder(parent)
         if folder is None:
             return None
         rel = os.path.relpath(path, folder).replace(os.sep, "/")
@@ -119,13 +123,15 @@ def discover(paths: Sequence[str | Path], cwd: Path | None = None) -> Discovery:
     for given in paths:
         if str(given) == STDIN:
             continue
-        for shown, path in _expand(str(given), base, unreadable, runs_files):
+        for shown, path, parent in _expand(str(given), base, unreadable, runs_files):
             if path in seen:
                 continue
             seen.add(path)
-            link = index.lookup(path)
-            job, rel = link if link else (None, None)
-            files.append(LogFile(path=path, shown=shown, job=job, relpath=rel))
+            link = index.lookup(path, parent)
+            if link is None:
+                files.append(LogFile(path, shown))
+            else:
+                files.append(LogFile(path, shown, link[0], link[1]))
     for runs in runs_files:
         if os.path.dirname(runs) not in index.folders:
             index.read(Path(runs))
@@ -135,7 +141,8 @@ def discover(paths: Sequence[str | Path], cwd: Path | None = None) -> Discovery:
 
 def _expand(
     given: str, base: Path, unreadable: list[Unparsed], runs_files: list[str]
-) -> Iterable[tuple[str, str]]:
+) -> Iterable[tuple[str, str, str | None]]:
+    """(shown, absolute path, its folder or None) of each log under `given`."""
     path = base / given
     if path.is_dir():
         top = os.path.abspath(path)
@@ -148,11 +155,11 @@ def _expand(
             path_dir = _dir_prefix(folder)
             for name in sorted(names):
                 if name != RUNS_FILE:
-                    yield shown_dir + name, path_dir + name
+                    yield shown_dir + name, path_dir + name, folder
                 else:
                     runs_files.append(path_dir + name)
     elif path.is_file():
-        yield given, os.path.abspath(path)
+        yield given, os.path.abspath(path), None
     elif path.exists():
         unreadable.append(Unparsed(given, 0, "not a regular file or folder"))
     else:
