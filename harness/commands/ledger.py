@@ -45,7 +45,8 @@ def run(args: argparse.Namespace, load: Loader) -> int:
     project = load()
     result = ledger_run.measure(project, args.target, args.input, args.via, args.cc, args.timeout)
     links = render.Links()
-    if not args.no_store:
+    # A program that died leaves blocks it would have freed: no leak findings.
+    if not args.no_store and result.ledger.signal is None:
         config = project.require_config()
         with open_store(project.db) as opened:
             stored = ledger_store.ingest(opened, result, project.root, config.ignore_frames)

@@ -67,9 +67,18 @@ def measure(
     result = runner.run_jobs(project, plan, jobs=1, timeout=timeout)
     job = result.jobs[0]
     job_dir = result.run_dir / f"job-{job.job:04d}"
+    if job.timed_out:
+        raise ToolError(
+            f"{target.name} on {input_path.name} was still running after {job.seconds:g}s "
+            f"and was killed; {method} makes its ledger when the program exits, so there is "
+            f"none (logs in {_shown(job_dir, project.root)}); give it longer with --timeout S"
+        )
     ledger, reports = READERS[method](job_dir, program.binary, project.root)
     if ledger.exit_code is None and ledger.signal is None:
         ledger = dataclasses.replace(ledger, exit_code=job.exit_code, signal=job.signal)
+    if ledger.signal is not None:
+        died = f"the program died of {ledger.signal}: these blocks were still allocated then"
+        ledger = dataclasses.replace(ledger, notes=(*ledger.notes, died))
     return LedgerResult(ledger, program, plan.compiler, result.run_dir, job, why, reports)
 
 
@@ -144,7 +153,7 @@ def _read_jemalloc(job_dir: Path, binary: Path, root: Path) -> tuple[Ledger, tup
     if not heaps:
         raise ToolError(
             f"jemalloc wrote no final heap profile in {job_dir} (did the program exit "
-            "normally? a crash or _exit skips the dump)",
+            f"normally? a crash or _exit skips the dump; {KEEPS_BLOCKS})",
             _stderr(job_dir),
         )
     ledger = jemalloc.ledger(heaps[0], binary, _shown(heaps[0], root), _stderr(job_dir))
@@ -160,13 +169,31 @@ def _read_lsan(job_dir: Path, binary: Path, root: Path) -> tuple[Ledger, tuple[R
     for log in logs:
         parsed = parse_file(log)
         shown = _shown(log, root)
+        crash = next((r for r in parsed.reports if r.kind != "leak"), None)
+        if crash is not None:
+            raise ToolError(
+                f"LeakSanitizer stopped at a {crash.kind} in {_crash_site(crash)} before its "
+                f"leak check at exit, so there is no ledger (see {shown}); {KEEPS_BLOCKS}"
+            )
         reports.extend(
             dataclasses.replace(r, source=dataclasses.replace(r.source, log=shown))
             for r in parsed.reports
-            if r.kind == "leak"
         )
     shown = _shown(logs[0], root) if logs else _shown(job_dir, root)
     return lsan.ledger(reports, binary, shown), tuple(reports)
+
+
+KEEPS_BLOCKS = "--via ltrace keeps the blocks still allocated when a program dies"
+
+
+def _crash_site(report: Report) -> str:
+    """`main (src/crash.c:12)`: the top frame of the crash stack that has a name."""
+    stack = report.stack("crash")
+    frame = next((f for f in (stack.frames if stack else ()) if f.function), None)
+    if frame is None:
+        return "an unknown place"
+    where = f" ({frame.file}:{frame.line})" if frame.file and frame.line else ""
+    return f"{frame.function}{where}"
 
 
 def _pid_of(path: Path) -> int:

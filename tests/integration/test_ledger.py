@@ -21,6 +21,7 @@ from harness.ledger import run, store
 from harness.ledger.model import JEMALLOC, LSAN, LTRACE, METHODS
 from harness.project import open_project
 from harness.store import open_store
+from tests.integration.test_profile import make_stopping
 from tests.integration.test_run_modes import PYEXT_TOML
 
 REPO = Path(__file__).resolve().parents[2]
@@ -293,3 +294,41 @@ def test_profile_and_cost_say_an_extension_is_no_program(pyext_root: Path, comma
     said = capsys.readouterr().err
     assert "is a python-extension target" in said
     assert "harness ledger pyext_overflow INPUT" in said
+
+
+@pytest.fixture(scope="module")
+def stopping_root(tmp_path_factory) -> Path:
+    return make_stopping(tmp_path_factory.mktemp("ledger-stopping"))
+
+
+def test_a_program_killed_at_the_timeout_has_no_ledger_and_says_so(
+    stopping_root: Path, method: str, capsys
+):
+    args = ["-C", str(stopping_root), "ledger", "hangs", "any.txt", "--timeout", "2"]
+
+    code = cli.main([*args, "--via", method])
+
+    assert code == 3
+    said = capsys.readouterr().err
+    assert "was still running after" in said and "--timeout S" in said
+
+
+def test_a_crash_leaves_no_lsan_ledger_but_ltrace_keeps_the_live_blocks(
+    stopping_root: Path, capsys
+):
+    _method(LSAN)
+    _method(LTRACE)
+    args = ["-C", str(stopping_root), "ledger", "crashes", "any.txt", "--via"]
+
+    assert cli.main([*args, "lsan"]) == 3
+    said = capsys.readouterr().err
+    assert "LeakSanitizer stopped at a null-dereference in main" in said
+    assert "--via ltrace" in said
+
+    assert cli.main([*args, "ltrace", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["signal"] == "SIGSEGV"
+    own = [group for group in data["groups"] if group["own"]]
+    assert [(g["frames"][0]["function"], g["bytes"]) for g in own] == [("fill", 8 * 100000)]
+    assert any("died of SIGSEGV" in note for note in data["notes"])
+    assert all(group["finding"] is None for group in data["groups"])  # not leaks: not stored

@@ -232,7 +232,11 @@ int main(int argc, char **argv) {
 
 @pytest.fixture(scope="module")
 def stopping(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("stopping")
+    return make_stopping(tmp_path_factory.mktemp("stopping"))
+
+
+def make_stopping(root: Path) -> Path:
+    """Targets `hangs` (timeout 1 s) and `crashes` of STOPPING, built plain."""
     (root / "stopping.c").write_text(STOPPING, encoding="utf-8")
     (root / "inputs").mkdir()
     (root / "inputs" / "any.txt").write_text("x\n", encoding="utf-8")
