@@ -114,15 +114,27 @@ class Row:
     runs: tuple[Measurement, ...] = ()
 
     @property
+    def finished(self) -> tuple[Measurement, ...]:
+        """The runs that ended by themselves: a run killed at the timeout measured
+        only the timeout."""
+        return tuple(run for run in self.runs if not run.timed_out)
+
+    @property
     def seconds(self) -> float | None:
-        return statistics.median(run.seconds for run in self.runs) if self.runs else None
+        """The median wall time of the finished runs; None when none finished."""
+        finished = self.finished
+        return statistics.median(run.seconds for run in finished) if finished else None
 
     @property
     def max_rss_kb(self) -> int | None:
         """The median of the runs' peak resident memory, like the wall time: one
         run that the machine slowed or swelled does not make the row."""
-        known = [run.max_rss_kb for run in self.runs if run.max_rss_kb is not None]
+        known = [run.max_rss_kb for run in self.finished if run.max_rss_kb is not None]
         return round(statistics.median(known)) if known else None
+
+    @property
+    def timed_out(self) -> int:
+        return len(self.runs) - len(self.finished)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,6 +282,7 @@ def _row_json(report: CostReport, row: Row, root: Path) -> dict[str, Any]:
         "seconds": row.seconds,
         "slowdown": round(slowdown, 3) if slowdown is not None else None,
         "max_rss_kb": row.max_rss_kb,
+        "timed_out": row.timed_out,
         "runs": [
             {
                 "seconds": run.seconds,

@@ -11,7 +11,7 @@ from harness.commands.base import Loader
 from harness.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
-    from harness.cost import CostReport
+    from harness.cost import CostReport, Row
 
 NAME = "cost"
 HELP = "slowdown and peak memory of each tool (ASan, LSan, UBSan, Valgrind, heaptrack)"
@@ -53,6 +53,15 @@ def _notify(message: str) -> None:
     print(f"harness: {message}", file=sys.stderr)
 
 
+def _timeouts(row: Row) -> str:
+    if not row.timed_out:
+        return ""
+    limit = max(run.seconds for run in row.runs if run.timed_out)
+    if row.timed_out == len(row.runs):
+        return f"timed out (killed after {limit:g} s)"
+    return f"{row.timed_out} of {len(row.runs)} runs timed out (left out)"
+
+
 def _table(report: CostReport) -> str:
     from tabulate import tabulate
 
@@ -67,16 +76,17 @@ def _table(report: CostReport) -> str:
             continue
         slowdown = report.slowdown(row)
         codes = sorted(
-            {str(run.exit_code if run.signal is None else run.signal) for run in row.runs}
+            {str(run.exit_code if run.signal is None else run.signal) for run in row.finished}
         )
+        rss = row.max_rss_kb
         rows.append(
             (
                 row.tool,
-                f"{row.seconds:.3f} s",
+                f"{row.seconds:.3f} s" if row.seconds is not None else "-",
                 f"{slowdown:.1f}x" if slowdown is not None else "",
-                human_bytes((row.max_rss_kb or 0) * 1024),
-                ", ".join(codes),
-                "timed out" if any(run.timed_out for run in row.runs) else "",
+                human_bytes(rss * 1024) if rss is not None else "-",
+                ", ".join(codes) or "-",
+                _timeouts(row),
             )
         )
     title = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.commands import cost as cost_command
 from harness.cost import MEASURED, Row
 from harness.probe import Measurement
 
@@ -22,3 +23,17 @@ def test_runs_that_measured_no_memory_are_left_out_of_its_median():
 
     assert row.max_rss_kb == 2000
     assert Row("native", MEASURED, runs=(run(0.1, None),)).max_rss_kb is None
+
+
+def killed(limit: float) -> Measurement:
+    return Measurement(limit, None, None, None, True)
+
+
+def test_runs_killed_at_the_timeout_are_left_out_of_the_medians():
+    some = Row("memcheck", MEASURED, runs=(run(0.4, 5000), killed(2.0), run(0.6, 7000)))
+    every = Row("memcheck", MEASURED, runs=(killed(2.0), killed(2.0)))
+
+    assert (some.seconds, some.max_rss_kb, some.timed_out) == (0.5, 6000, 1)
+    assert (every.seconds, every.max_rss_kb, every.timed_out) == (None, None, 2)
+    assert cost_command._timeouts(some) == "1 of 3 runs timed out (left out)"
+    assert cost_command._timeouts(every) == "timed out (killed after 2 s)"
