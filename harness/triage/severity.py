@@ -73,11 +73,21 @@ TABLE: dict[tuple[str, str | None], Rating] = {
     ("abrt", None): _LOW,
     ("ill", None): _LOW,
     # UBSan: most kinds are latent, but an unchecked index or object size is
-    # an out-of-bounds access that ASan may not be there to see.
-    ("index-out-of-bounds", None): _LOW_SECURITY,
-    ("object-size", None): _LOW_SECURITY,
-    ("bad-cast", None): _LOW_SECURITY,
+    # an out-of-bounds access that ASan may not be there to see, and an
+    # object of the wrong dynamic type (or a call CFI stopped) is a bad cast.
+    ("out-of-bounds-index", None): _LOW_SECURITY,
+    ("insufficient-object-size", None): _LOW_SECURITY,
+    ("dynamic-type-mismatch", None): _LOW_SECURITY,
+    **{
+        (f"cfi-{check}", None): _LOW_SECURITY
+        for check in ("vcall", "nvcall", "icall", "mfcall", "derived-cast", "unrelated-cast")
+    },
 }
+
+# Kinds named after the function that caught them: `<function>-param-overlap`
+# for whichever string or memory function ASan or memcheck saw overlap
+# (memcpy, strncpy, strcat, ...), rated as memcpy's.
+FAMILIES: dict[str, Rating] = {"-param-overlap": TABLE[("memcpy-param-overlap", None)]}
 
 # Everything else, UBSan's arithmetic and alignment kinds included.
 DEFAULT = _LOW
@@ -85,4 +95,7 @@ DEFAULT = _LOW
 
 def rate(kind: str, access: str | None) -> Rating:
     """The severity and security flag of a kind of error with this access."""
-    return TABLE.get((kind, access)) or TABLE.get((kind, None)) or DEFAULT
+    found = TABLE.get((kind, access)) or TABLE.get((kind, None))
+    if found is not None:
+        return found
+    return next((r for suffix, r in FAMILIES.items() if kind.endswith(suffix)), DEFAULT)

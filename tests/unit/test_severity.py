@@ -27,6 +27,13 @@ from harness.triage.severity import HIGH, LOW, MEDIUM, rate
         ("leak", None, LOW, False),
         ("signed-integer-overflow", None, LOW, False),
         ("misaligned-pointer-use", None, LOW, False),
+        # the kinds the parsers give, as ASan, UBSan and memcheck name them
+        ("strncpy-param-overlap", None, MEDIUM, True),
+        ("strcat-param-overlap", None, MEDIUM, True),
+        ("out-of-bounds-index", None, LOW, True),
+        ("insufficient-object-size", "READ", LOW, True),
+        ("dynamic-type-mismatch", None, LOW, True),
+        ("cfi-icall", None, LOW, True),
         ("something-never-seen", None, LOW, False),
     ],
 )
