@@ -10,6 +10,7 @@ compared with the one of an earlier commit.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,10 @@ from harness import massif as massif_module
 from harness import proc, subject, vcs
 from harness.errors import ToolError, UsageError
 from harness.massif import Massif, Node, Snapshot
+from harness.model import Frame
 from harness.project import Project
 from harness.subject import Subject
+from harness.triage.signature import is_ignored
 
 SCHEMA = "harness.profile/1"
 # Why each option:
@@ -61,6 +64,7 @@ class HeapProfile:
     massif_out: Path
     json_path: Path
     plots: tuple[Path, ...]
+    sites: tuple[Site, ...] = ()  # peak_sites with the project's ignore_frames
     timed_out: bool = False  # stopped at `limit` seconds: the profile covers the run until then
     limit: float | None = None
     stored: Path | None = None  # the copy kept for --compare REV (None: a dirty tree)
@@ -90,14 +94,50 @@ class SiteChange:
         return "grew" if self.change > 0 else "shrank" if self.change < 0 else "same"
 
 
-def peak_sites(massif: Massif) -> tuple[Site, ...]:
+def peak_sites(massif: Massif, ignore: Sequence[str] = ()) -> tuple[Site, ...]:
     """The allocation sites at the peak, largest first; empty when the peak
-    snapshot has no allocation tree."""
+    snapshot has no allocation tree.
+
+    Massif's sites are the direct callers of malloc and new. Where such a
+    caller is itself an allocator or a library internal that finding
+    signatures skip (strdup, std::__new_allocator, or the project's
+    `[triage] ignore_frames`), its callers are the sites instead, so that the
+    table names the program's own code; the sites below Massif's threshold
+    are summed into one."""
     peak = massif.peak
     if peak is None or peak.tree is None:
         return ()
-    sites = (_site(node, peak.heap) for node in peak.tree.children)
+    nodes = _own_nodes(peak.tree.children, tuple(ignore))
+    sites = [_site(node, peak.heap) for node in nodes if not node.below_threshold]
+    below = [node for node in nodes if node.below_threshold]
+    if below:
+        size = sum(node.bytes for node in below)
+        places = sum(node.places or 0 for node in below)
+        share = 100.0 * size / peak.heap if peak.heap else 0.0
+        sites.append(Site(BELOW_THRESHOLD, None, None, size, share, (), places))
     return tuple(sorted(sites, key=lambda site: -site.bytes))
+
+
+def _own_nodes(nodes: Sequence[Node], ignore: tuple[str, ...]) -> list[Node]:
+    """Each node, or in place of a skipped one its callers, unless no caller
+    below it is named code of the program's (the C library's start-up code
+    allocating for itself): then the node stays."""
+    out: list[Node] = []
+    for node in nodes:
+        callers = _own_nodes(node.children, ignore) if _skipped(node, ignore) else []
+        out.extend(callers if any(_named(caller, ignore) for caller in callers) else [node])
+    return out
+
+
+def _named(node: Node, ignore: tuple[str, ...]) -> bool:
+    return node.function is not None and not _skipped(node, ignore)
+
+
+def _skipped(node: Node, ignore: tuple[str, ...]) -> bool:
+    if node.below_threshold or node.function == "main":
+        return False
+    frame = Frame(0, None, node.function, node.file, node.line, module=node.module)
+    return is_ignored(frame, ignore)
 
 
 def _site(node: Node, heap: int) -> Site:
@@ -121,13 +161,14 @@ def call_path(node: Node) -> tuple[str, ...]:
     return tuple(names)
 
 
-def compare(before: Massif, after: Massif) -> tuple[SiteChange, ...]:
+def compare(before: Massif, after: Massif, ignore: Sequence[str] = ()) -> tuple[SiteChange, ...]:
     """Per site, the bytes at each peak; the largest changes first. A site is
     known by its call path's function names, never by line numbers, so a line
     moved by an unrelated edit is still the same site."""
-    old = _bytes_by_key(peak_sites(before))
-    new = _bytes_by_key(peak_sites(after))
-    where = {site.key: site.location for site in (*peak_sites(before), *peak_sites(after))}
+    first, second = peak_sites(before, ignore), peak_sites(after, ignore)
+    old = _bytes_by_key(first)
+    new = _bytes_by_key(second)
+    where = {site.key: site.location for site in (*first, *second)}
     changes = [
         SiteChange(key, where.get(key), old.get(key, 0), new.get(key, 0))
         for key in dict.fromkeys((*new, *old))
@@ -209,6 +250,7 @@ def profile(
         massif_out=massif_out,
         json_path=project.reports_dir / f"{stem}.json",
         plots=written,
+        sites=peak_sites(parsed, project.require_config().ignore_frames),
         timed_out=stopped.timed_out,
         limit=limit,
         stored=stored,
@@ -334,7 +376,7 @@ def to_json(result: HeapProfile, root: Path) -> dict[str, Any]:
         "massif_out": relative(result.massif_out, root),
         "plots": [relative(path, root) for path in result.plots],
         "peak": peak_json(result.massif.peak, result.massif.time_unit),
-        "sites": [site_json(site) for site in peak_sites(result.massif)],
+        "sites": [site_json(site) for site in result.sites],
         "massif": massif_module.to_json(result.massif),
     }
 

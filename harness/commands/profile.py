@@ -10,7 +10,7 @@ from harness.commands.base import Loader
 from harness.errors import EXIT_OK
 
 if TYPE_CHECKING:
-    from harness.heap_profile import HeapProfile, SiteChange
+    from harness.heap_profile import HeapProfile, Site, SiteChange
     from harness.massif import Massif
 
 NAME = "profile"
@@ -54,7 +54,8 @@ def run(args: argparse.Namespace, load: Loader) -> int:
     if before is not None:
         print(f"\nat the peak, against {args.compare}:")
         print(_peaks(before, result.massif))
-        print(_changes(heap_profile.compare(before, result.massif)))
+        ignore = project.require_config().ignore_frames
+        print(_changes(heap_profile.compare(before, result.massif, ignore)))
     written = [result.json_path, *result.plots, result.massif_out]
     print("\nwritten: " + ", ".join(_shown(path, project.root) for path in written))
     return EXIT_OK
@@ -104,14 +105,12 @@ def _summary(result: HeapProfile) -> str:
 def _sites(result: HeapProfile) -> str:
     from tabulate import tabulate
 
-    from harness import heap_profile
-
-    sites = heap_profile.peak_sites(result.massif)
+    sites = result.sites
     if not sites:
         return "no allocation tree at the peak (Massif wrote no detailed snapshot there)"
     rows = [
         (
-            _short(site.function or f"({site.places} places below threshold)"),
+            _short(_site_name(site)),
             site.location or "",
             f"{site.bytes:,}",
             f"{site.share:.1f}%",
@@ -120,6 +119,14 @@ def _sites(result: HeapProfile) -> str:
         for site in sites
     ]
     return tabulate(rows, headers=("site", "file:line", "bytes", "share", "call path"))
+
+
+def _site_name(site: Site) -> str:
+    """The function; for Massif's sites below its threshold, how many they are;
+    "???" for code with no symbol (its module is in the file:line column)."""
+    if site.function:
+        return site.function
+    return f"({site.places} places below threshold)" if site.places is not None else "???"
 
 
 def _path(path: tuple[str, ...]) -> str:

@@ -5,6 +5,9 @@ on inputs/medium.txt, with the options `harness profile` uses.
 tests/data/massif/cxx-default-options.massif.out: a small C++ program (vectors,
 strings, a map) under Massif's default options (instruction time, one
 detailed snapshot in ten, libstdc++ without debug information).
+tests/data/massif/strdup-names.massif.out: a C++ program (g++ 12, -O1 -g) whose
+copy_name() keeps ten strdup copies of a 19,999-character line (200,000 bytes)
+at the peak, with the options `harness profile` uses.
 """
 
 from __future__ import annotations
@@ -200,3 +203,69 @@ def test_sparkline_and_byte_units():
     assert heap_profile.human_bytes(512) == "512 B"
     assert heap_profile.human_bytes(1536) == "1.50 KiB"
     assert heap_profile.human_bytes(TABLE_BYTES) == "1.00 MiB"
+
+
+STRDUP_FILE = DATA / "strdup-names.massif.out"
+# The C++ runtime's emergency pool, allocated while ld.so runs the constructors:
+# no frame of the program's own below it.
+STARTUP = """\
+desc: --time-unit=B
+cmd: ./prog
+time_unit: B
+#-----------
+snapshot=0
+#-----------
+time=72712
+mem_heap_B=72704
+mem_heap_extra_B=8
+mem_stacks_B=0
+heap_tree=peak
+n1: 72704 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.
+ n1: 72704 0x48F97B9: ??? (in /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30)
+  n1: 72704 0x4004A1D: call_init (dl-init.c:74)
+   n1: 72704 0x4004B03: _dl_init (dl-init.c:121)
+    n1: 72704 0x401AB9F: ??? (in /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2)
+     n0: 72704 0x1: ???
+"""
+
+
+def test_a_site_in_strdup_is_its_caller_in_the_program():
+    sites = heap_profile.peak_sites(massif.parse_file(STRDUP_FILE))
+
+    assert [(s.function, s.location, s.bytes) for s in sites] == [
+        ("copy_name()", "names.cpp:5", 200_000)
+    ]
+    assert sites[0].path == ("copy_name()", "main")
+
+
+def test_the_projects_ignore_frames_skip_its_own_allocation_wrappers():
+    sites = heap_profile.peak_sites(massif.parse_file(STRDUP_FILE), ["copy_*"])
+
+    assert [(s.function, s.bytes, s.path) for s in sites] == [("main", 200_000, ("main",))]
+
+
+def test_a_library_allocating_for_itself_stays_the_site():
+    sites = heap_profile.peak_sites(massif.parse_text(STARTUP))
+
+    assert [(s.function, s.location, s.bytes) for s in sites] == [
+        (None, "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30", 72704)
+    ]
+
+
+def test_sites_below_the_threshold_are_one_row_wherever_they_were():
+    tree = (
+        "n2: 1250 (heap allocation functions) malloc/new/new[], --alloc-fns, etc.\n"
+        " n2: 1100 0x48F29A9: strdup (strdup.c:42)\n"
+        "  n1: 1000 0x109168: copy_name (x.c:5)\n"
+        "   n0: 1000 0x10919E: main (x.c:9)\n"
+        "  n0: 100 in 2 places, all below massif's threshold (1.00%)\n"
+        " n0: 150 in 3 places, all below massif's threshold (1.00%)\n"
+    )
+    text = STARTUP.split("n1: 72704 (heap")[0].replace("72704", "1250") + tree
+
+    sites = heap_profile.peak_sites(massif.parse_text(text))
+
+    assert [(s.function, s.bytes, s.places) for s in sites] == [
+        ("copy_name", 1000, None),
+        (None, 250, 5),
+    ]
