@@ -26,6 +26,7 @@ from harness.render.view import FindingView, deciding_stack, format_frame
 from harness.report import ReportData
 from harness.reproducers import stored_path
 from harness.store import Store
+from harness.triage.signature import is_ignored
 
 if TYPE_CHECKING:
     import git
@@ -124,7 +125,7 @@ def mail_items(store: Store, root: Path, data: ReportData) -> tuple[Item, ...]:
                 security=view.finding.security,
                 first_seen=_commit_line(repo, first),
                 reproducers=_reproducers(store, root, view.finding.id),
-                frames=_frames(view),
+                frames=top_frames(view),
             )
         )
     return tuple(items)
@@ -148,11 +149,14 @@ def _reproducers(store: Store, root: Path, finding: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _frames(view: FindingView) -> tuple[str, ...]:
+def top_frames(view: FindingView) -> tuple[str, ...]:
+    """The top of the deciding stack, past the runtime, allocator and libc frames
+    the signature skips too (all of it when nothing else is there)."""
     report = view.representative
     stack = deciding_stack(report) if report else None
     if stack is not None and stack.frames:
-        return tuple(format_frame(frame) for frame in stack.frames[:TOP_FRAMES])
+        telling = [frame for frame in stack.frames if not is_ignored(frame)] or stack.frames
+        return tuple(format_frame(frame) for frame in telling[:TOP_FRAMES])
     return tuple(
         f"#{n} {f.function or f.key}" + (f" {f.file}:{f.line}" if f.file else "")
         for n, f in enumerate(view.finding.frames)

@@ -7,6 +7,10 @@ import pytest
 from harness import config
 from harness.errors import ConfigError
 from harness.nightly import Failure, classify, count, exit_code
+from harness.nightly_mail import top_frames
+from harness.render.view import FindingView
+from harness.triage.cluster import cluster
+from tests.unit.reportbuilders import leak_report
 
 
 def test_changes_since_the_last_night():
@@ -61,3 +65,10 @@ def test_email_table_becomes_mail_settings(tmp_path: Path):
     assert (loaded.email.sender, loaded.email.to, loaded.email.port) == ("a@b", ("c@d",), 25)
     assert loaded.nightly.profiles == ("asan",)
     assert loaded.nightly.fail_on == ("new", "regressed")
+
+
+def test_the_mail_shows_the_stack_past_the_allocator_and_libc():
+    alloc = ("__interceptor_malloc", "normalize", "main", "__libc_start_main", "_start")
+    (found,) = cluster([leak_report(alloc=alloc)])
+    view = FindingView(found.finding, "new", None, 1, found.finding.reports[0], None)
+    assert [line.split()[1] for line in top_frames(view)] == ["normalize", "main"]
