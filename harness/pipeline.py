@@ -22,26 +22,29 @@ from __future__ import annotations
 import gc
 import os
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from harness import claims, reproducers, vcs
+from harness import claims, vcs
 from harness.config import Config
 from harness.model import Commit, Finding, Job, Report, ReportRef, Unparsed
 from harness.store import Ingestion, LogEntry, RunRow, Store, utc_now
 from harness.store.light import rules_key
 from harness.suppress import Rule, SuppressResult, load_rules, suppress
-from harness.symbolize import Symbolizer, SymbolizeSettings, is_unsymbolized
+from harness.symbolize.settings import SymbolizeSettings
+from harness.symbolize.wanted import is_unsymbolized
 from harness.triage.cluster import Cluster, cluster_signed, sign
 from harness.triage.intake import take_in, whole_representatives
-from harness.triage.parallel import Parsed, parse_data, symbolized
 from harness.triage.signature import DEFAULT_DEPTH, Signature, content_key, signature
 from harness.triage.sources import STDIN, LogFile, discover
 from harness.triage.stored import WholeReader, merge_stored
+
+if TYPE_CHECKING:
+    from harness.symbolize import Symbolizer
 
 GATING = ("new", "regressed")
 # Symbolize frames whose binary is at the path the log names; no cache, no path map.
@@ -154,10 +157,13 @@ def _triage(
         store.rekey_outdated(opts.ignore, opts.depth)
     found = discover(paths, cwd)
     loaded = _load(found.files, store, commit, opts)
-    # The parent's own symbolizer: for stdin, and for the reports shown first,
-    # read again whole (it starts a process only for frames still unnamed).
-    with _symbolizer(opts.symbolize) as symbolizer:
-        if stdin is not None and STDIN in [str(p) for p in paths]:
+    reads_stdin = stdin is not None and STDIN in [str(p) for p in paths]
+    # The parent's own symbolizer: for stdin, and for the reports shown first
+    # of logs parsed now, read again whole (it starts a process only for frames
+    # still unnamed). A triage that reads nothing needs none.
+    reads = reads_stdin or bool(loaded.parsed)
+    with _symbolizer(opts.symbolize if reads else None) as symbolizer:
+        if stdin is not None and reads_stdin:
             _add_stdin(loaded, stdin, commit, opts, symbolizer)
         screened = suppress(loaded.signed, opts.suppressions)
         clusters = cluster_signed(screened.kept)
@@ -185,6 +191,8 @@ def _triage(
         outcome = store.ingest(ingestion, rules_key(opts.ignore, opts.depth))
         statuses = outcome.statuses
         if found.jobs:  # only the inputs of jobs named in runs.jsonl are kept
+            from harness import reproducers
+
             reporting = {ref.log for refs in loaded.refs.values() for ref in refs}
             reproducers.keep(root or Path.cwd(), found.jobs, loaded.entries, reporting)
         claimed = claims.contradicted(store, root or Path.cwd(), outcome.seen)
@@ -432,7 +440,9 @@ def _entry(
 def _add_stdin(
     loaded: _Loaded, data: bytes, commit: Commit, opts: _Options, symbolizer: Symbolizer | None
 ) -> None:
-    p: Parsed = symbolized(parse_data(data, STDIN), symbolizer)
+    from harness.triage.parallel import parse_data, symbolized  # see intake.take_in
+
+    p = symbolized(parse_data(data, STDIN), symbolizer)
     key = f"sha256:{p.sha256}"
     loaded.entries.append(
         LogEntry(key, STDIN, STDIN, p.size, commit.sha, commit.dirty, reports=p.result.reports)
@@ -457,7 +467,7 @@ def _info(entry: LogEntry) -> LogInfo:
 
 
 def _ingestion_id() -> str:
-    return "triage-" + datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    return "triage-" + datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + os.urandom(3).hex()
 
 
 def _run_rows(jobs: Sequence[Job]) -> tuple[RunRow, ...]:

@@ -2,16 +2,30 @@
 
 table, json and md are views of one triage; html, sarif and junit go through
 the shared report view (harness.render.view) that nightly reports use too.
+A format's module is imported when the format is chosen: a command writes one.
 """
 
 from __future__ import annotations
 
 import enum
+import importlib
 from typing import IO, Any
 
 from harness.pipeline import TriageResult
-from harness.render import json, markdown, table
 from harness.store import utc_now
+
+
+class _TriageView:
+    """table, json and md: a module with build(result) and write(view, out)."""
+
+    def __init__(self, module: str):
+        self.module = module
+
+    def build(self, result: TriageResult) -> Any:
+        return importlib.import_module(self.module).build(result)
+
+    def write(self, view: Any, out: IO[str]) -> None:
+        importlib.import_module(self.module).write(view, out)
 
 
 class _ReportFile:
@@ -33,8 +47,6 @@ class _ReportFile:
         )
 
     def write(self, view: Any, out: IO[str]) -> None:
-        import importlib
-
         render = getattr(importlib.import_module(self.module), self.function)
         out.write(render(view))
 
@@ -49,14 +61,14 @@ class Format(enum.Enum):
 
     def render(self, result: TriageResult, out: IO[str]) -> None:
         """Build this format's view of `result` and write it to `out`."""
-        writer: Any = _WRITERS[self]
+        writer = _WRITERS[self]
         writer.write(writer.build(result), out)
 
 
-_WRITERS: dict[Format, Any] = {
-    Format.TABLE: table,
-    Format.JSON: json,
-    Format.MD: markdown,
+_WRITERS: dict[Format, _TriageView | _ReportFile] = {
+    Format.TABLE: _TriageView("harness.render.table"),
+    Format.JSON: _TriageView("harness.render.json"),
+    Format.MD: _TriageView("harness.render.markdown"),
     Format.HTML: _ReportFile("harness.render.html", "render_html"),
     Format.SARIF: _ReportFile("harness.render.sarif", "render_sarif"),
     Format.JUNIT: _ReportFile("harness.render.junit", "render_junit"),

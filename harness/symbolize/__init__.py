@@ -11,16 +11,30 @@ backends.py for the llvm-symbolizer and addr2line protocols, locate.py for
 the path map and the build-id check, cache.py for the on-disk cache.
 """
 
-from harness.symbolize.core import (
-    Symbolizer,
-    is_unsymbolized,
-    needs_symbol,
-    symbolize_report,
-    symbolize_result,
-)
-from harness.symbolize.elf import build_id
-from harness.symbolize.locate import PathMap
-from harness.symbolize.settings import SymbolizeSettings
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from harness.symbolize.core import Symbolizer, symbolize_report, symbolize_result
+    from harness.symbolize.elf import build_id
+    from harness.symbolize.locate import PathMap
+    from harness.symbolize.settings import SymbolizeSettings
+    from harness.symbolize.wanted import is_unsymbolized, needs_symbol
+
+# Each name is imported from its module when first asked for: a triage that
+# reads every log from the store needs the settings, not the symbolizer.
+_HOME = {
+    "PathMap": "locate",
+    "SymbolizeSettings": "settings",
+    "Symbolizer": "core",
+    "build_id": "elf",
+    "is_unsymbolized": "wanted",
+    "needs_symbol": "wanted",
+    "symbolize_report": "core",
+    "symbolize_result": "core",
+}
 
 __all__ = [
     "PathMap",
@@ -32,3 +46,9 @@ __all__ = [
     "symbolize_report",
     "symbolize_result",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)

@@ -25,26 +25,7 @@ from harness.model import Frame, ParseResult, Report, Stack
 from harness.symbolize.backends import Answer, Backend, Place, find_tool, open_backend
 from harness.symbolize.cache import SymbolCache
 from harness.symbolize.locate import Located, Locator, PathMap
-from harness.triage.signature import deciding_stack, is_ignored
-
-
-def needs_symbol(frame: Frame, ignore: tuple[str, ...] = ()) -> bool:
-    """True for a frame with module+offset and no function that the signature
-    would not drop (runtime, libc and loader modules are dropped unnamed)."""
-    return (
-        frame.function is None
-        and bool(frame.module)
-        and frame.module_offset is not None
-        and not is_ignored(frame, ignore)
-    )
-
-
-def is_unsymbolized(report: Report, ignore: Sequence[str] = ()) -> bool:
-    """True when a frame of the deciding stack is still only module+offset: the
-    finding id then rests on offsets, which change with every build."""
-    stack = deciding_stack(report)
-    extra = tuple(ignore)
-    return stack is not None and any(needs_symbol(frame, extra) for frame in stack.frames)
+from harness.symbolize.wanted import is_unsymbolized, needs_symbol
 
 
 class Symbolizer:

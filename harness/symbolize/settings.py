@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.config import Config
-from harness.symbolize.core import Symbolizer
+
+if TYPE_CHECKING:
+    from harness.symbolize.core import Symbolizer
 
 CACHE_NAME = "symbols.json"
 
@@ -36,6 +39,9 @@ class SymbolizeSettings:
         )
 
     def open(self) -> Symbolizer:
+        # imported here: the settings travel where no symbolizer is opened
+        from harness.symbolize.core import Symbolizer
+
         return Symbolizer(
             dict(self.path_map),
             self.search_dirs,

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from harness.model import Frame, Report, Source, Stack
 from harness.store import rows
-from harness.symbolize import Symbolizer, SymbolizeSettings, symbolize_report
 from harness.triage.cluster import Cluster
-from harness.triage.parallel import Digested, digest_many, parse_one
 from harness.triage.signature import DEFAULT_DEPTH, Signature
+
+if TYPE_CHECKING:
+    from harness.symbolize import Symbolizer, SymbolizeSettings
+    from harness.triage.parallel import Digested
 
 
 @dataclass(slots=True)
@@ -41,6 +44,12 @@ def take_in(
     """Parse (path, shown) pairs, in worker processes when many, into light
     reports, symbolized with `symbolize` (None: frames as printed)."""
     intake = Intake()
+    if not items:  # every log came from the store
+        return intake
+    # imported here: the parsers, the process pool and the symbolizer cost a
+    # triage that reads every log from the store time to load, and it needs none
+    from harness.triage.parallel import digest_many
+
     stacks_of: dict[str, tuple[Stack, ...]] = {}
     frames: dict[tuple[object, ...], Frame] = {}
     signatures: dict[str, Signature] = {}
@@ -93,6 +102,9 @@ def whole_representatives(
 
 def _reread(path: str, light: Report, symbolizer: Symbolizer | None) -> Report | None:
     """The report at `light`'s place in the log at `path`, unless the log changed since."""
+    from harness.symbolize import symbolize_report  # see take_in
+    from harness.triage.parallel import parse_one
+
     content = rows.stacks_key(light.stacks)
     for report in parse_one(path, light.source.log).result.reports:
         if report.source == light.source and report.headline == light.headline:
