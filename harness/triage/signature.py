@@ -22,6 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
 from harness.model import Frame, Report, SignatureFrame, Stack
 from harness.triage.names import normalize_function
@@ -354,10 +355,13 @@ def signature_frames(
     """
     if stack is None:
         return ()
-    kept = [frame for frame in stack.frames if not is_ignored(frame, ignore)]
-    chosen = (kept or list(stack.frames))[:depth]
+    useful = (frame for frame in stack.frames if not is_ignored(frame, ignore))
     if recursive:
-        chosen = recursion_cycle(kept)[:depth] or chosen
+        kept = list(useful)
+        chosen = recursion_cycle(kept)[:depth] or (kept or list(stack.frames))[:depth]
+    else:
+        # the frames below the top `depth` useful ones are never looked at
+        chosen = list(islice(useful, depth)) or list(stack.frames[:depth])
     return tuple(
         SignatureFrame(
             key=frame_key(frame),
