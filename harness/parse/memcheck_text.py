@@ -117,8 +117,8 @@ def read_text(text: str, pos: int, limit: int, pid: int | None) -> tuple[Error |
 def _valgrind_lines(text: str, pos: int, limit: int, pid: int | None) -> Iterator[tuple[str, int]]:
     """(line without its `==pid==` prefix, end) for this process's lines.
 
-    Other processes' lines are passed over; so is program output, up to a
-    point, and what it printed without a newline before a valgrind line.
+    Other processes' lines are passed over; so is program output, up to 20
+    lines in a row, and what it printed without a newline before a valgrind line.
     """
     skipped = 0
     while pos < limit and skipped < 20:
@@ -127,9 +127,10 @@ def _valgrind_lines(text: str, pos: int, limit: int, pid: int | None) -> Iterato
         prefix = _VALGRIND_LINE.match(text, pos, end) or scan.valgrind_prefix(text, pos, end)
         if prefix is None:
             skipped += 1  # program output interleaved with valgrind's
-        elif pid is None or int(prefix.group("pid")) == pid:
+        else:
             skipped = 0
-            yield text[prefix.end() : end].rstrip("\r\n"), end
+            if pid is None or int(prefix.group("pid")) == pid:
+                yield text[prefix.end() : end].rstrip("\r\n"), end
         pos = end
 
 

@@ -181,9 +181,9 @@ def valgrind_prefix(text: str, start: int, end: int) -> re.Match[str] | None:
     return found
 
 
-# Program output may land between valgrind's lines; this many lines of it are
-# passed over, and this many lines of other processes.
-_FOREIGN_LINES = 4
+# Program output may land between valgrind's lines; this many lines of it in a
+# row are passed over, and this many lines of other processes.
+_FOREIGN_LINES = 16
 _OTHER_PROCESS_LINES = 256
 
 
@@ -204,7 +204,7 @@ def _valgrind_above(text: str, start: int, pid: int) -> _Above | None:
         if prefix is None:
             foreign += 1
         elif int(prefix.group("pid")) != pid:
-            other += 1
+            foreign, other = 0, other + 1
         else:
             return _Above(start, prefix.start(), text[prefix.end() : end])
     return None

@@ -242,6 +242,18 @@ def test_memcheck_of_processes_sharing_a_terminal_keeps_each_error_whole() -> No
         assert allocs == [f"{role}_{n}" for n in range(12)]
 
 
+def test_memcheck_of_processes_sharing_a_terminal_with_program_output() -> None:
+    text = (DATA / "memcheck" / "fork_interleaved.log").read_text()
+    mixed = "".join(f"{line}\nstep {n}\n" for n, line in enumerate(text.splitlines(keepends=True)))
+
+    def shape(log: str) -> list[tuple]:
+        reports = parse_text(log, "log").reports
+        return [(r.source.pid, r.kind, r.stacks, r.truncated) for r in reports]
+
+    assert len(shape(text)) == 24
+    assert shape(mixed) == shape(text)
+
+
 def test_memcheck_headline_glued_to_program_output() -> None:
     # `progress: 50% ==12== Invalid read of size 1`: the report starts at `==12==`.
     (report,) = _reports("memcheck/output_glued")
