@@ -12,7 +12,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,26 @@ def build_targets(
         output=done.stdout,
         warnings=done.stderr,
     )
+
+
+def ensure_built(
+    project: Project, target: Target, profile: str, cc: str, notify: Callable[[str], None]
+) -> None:
+    """Build (incrementally) one target's `profile` build before it is measured,
+    telling `notify` when it was missing or out of date: a build older than its
+    sources would measure other code than the checkout (and `harness profile`
+    would keep it as the commit's). A target built by the project's own
+    command is left alone."""
+    if not target.built_by_harness:
+        return
+    variant = project.build_dir / f"{cc}-{profile}"
+    made = [variant / target.name, *variant.glob(f"{target.name}/*")]
+    missing = not any(path.is_file() for path in made)
+    if missing:
+        notify(f"building {target.name} ({profile}, {cc}): no build in {variant}")
+    result = build_targets(project, profile, cc, None, [target.name])
+    if not missing and not result.up_to_date:
+        notify(f"rebuilt {target.name} ({profile}, {cc}): it was older than its sources or flags")
 
 
 def wrap(project: Project, profile: Profile | str, cc: str | None, command: Sequence[str]) -> int:

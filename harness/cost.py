@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from harness import build, heap_profile, launch, probe, proc, run_modes, subject, vcs
-from harness.config import Target
 from harness.errors import BuildError, ToolError
 from harness.probe import Measurement
 from harness.project import Project
@@ -181,7 +180,7 @@ def measure_costs(
     subject.require_program(target, "cost")
     input_path = subject.find_input(project, target, input_given)
     chosen = subject.choose_cc(project, target, subject.PLAIN, cc)
-    _ensure_built(project, target, subject.PLAIN, chosen, notify)
+    build.ensure_built(project, target, subject.PLAIN, chosen, notify)
     native = subject.subject(project, target, input_path, chosen)
     wrapper = probe.wrapper(project.state_dir / "tools", chosen)
     with tempfile.TemporaryDirectory(prefix="harness-cost-") as scratch:
@@ -212,7 +211,7 @@ def _row(session: _Session, tool: Tool) -> Row:
             note = f"built by your own command; harness cannot make its {tool.profile} build"
             return Row(tool.name, NOT_AVAILABLE, note)
         try:
-            _ensure_built(session.project, target, tool.profile, native.cc, session.notify)
+            build.ensure_built(session.project, target, tool.profile, native.cc, session.notify)
         except BuildError as exc:
             return Row(tool.name, BUILD_FAILED, _first_line(exc))
         except ToolError as exc:  # the compiler lacks this sanitizer's runtime
@@ -233,22 +232,6 @@ def _row(session: _Session, tool: Tool) -> Row:
         for _ in range(session.runs)
     )
     return Row(tool.name, MEASURED, None, program.binary, argv, options, measured)
-
-
-def _ensure_built(
-    project: Project, target: Target, profile: str, cc: str, notify: Callable[[str], None]
-) -> None:
-    """Build (incrementally) what the row runs: a build older than its sources
-    would measure other code than the rows beside it."""
-    if not target.built_by_harness:
-        return
-    binary = subject.binary_path(project, target, cc, profile)
-    missing = not binary.is_file()
-    if missing:
-        notify(f"building {target.name} ({profile}, {cc}): {binary} is missing")
-    result = build.build_targets(project, profile, cc, None, [target.name])
-    if not missing and not result.up_to_date:
-        notify(f"rebuilt {target.name} ({profile}, {cc}): it was older than its sources or flags")
 
 
 def _first_line(exc: Exception) -> str:

@@ -10,13 +10,13 @@ compared with the one of an earlier commit.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness import build, proc, subject, vcs
 from harness import massif as massif_module
-from harness import proc, subject, vcs
 from harness.errors import ToolError, UsageError
 from harness.massif import Massif, Node, Snapshot
 from harness.model import Frame
@@ -190,16 +190,20 @@ def profile(
     cc: str | None = None,
     timeout: float | None = None,
     plots: bool = True,
+    notify: Callable[[str], None] = lambda message: None,
 ) -> HeapProfile:
     """Run the target's plain build on the input under Massif and write the
     reports. A run still going at the timeout is stopped with SIGTERM, which
     Massif survives long enough to write its file: the profile then covers the
-    run until then (`timed_out`). Raises NotBuiltError, UsageError, ToolError
-    (valgrind missing, or no file written) and massif.MassifError."""
+    run until then (`timed_out`). The plain build is brought up to date first
+    (telling `notify`). Raises NotBuiltError (a target built by the project's
+    own command), UsageError, BuildError, ToolError (valgrind missing, or no
+    file written) and massif.MassifError."""
     target = subject.find_target(project, target_name)
     subject.require_program(target, "profile")
     input_path = subject.find_input(project, target, input_given)
     chosen = subject.choose_cc(project, target, subject.PLAIN, cc)
+    build.ensure_built(project, target, subject.PLAIN, chosen, notify)
     program = subject.subject(project, target, input_path, chosen)
     stem = f"profile-{target.name}-{program.input_stem}"
     out_dir = project.reports_dir / stem

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 from harness.project import Project
 
 Loader = Callable[[], Project]
+
+
+def notify(message: str) -> None:
+    """What a command says on the side (a build it made first): standard error."""
+    print(f"harness: {message}", file=sys.stderr)

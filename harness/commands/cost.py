@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import TYPE_CHECKING
 
-from harness.commands.base import Loader
+from harness.commands.base import Loader, notify
 from harness.errors import EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace, load: Loader) -> int:
         raise UsageError(f"--runs {args.runs}: give 1 or more")
     project = load()
     report = cost.measure_costs(
-        project, args.target, args.input, args.runs, args.cc, args.timeout, _notify
+        project, args.target, args.input, args.runs, args.cc, args.timeout, notify
     )
     if args.format == "json":
         print(json.dumps(cost.to_json(report, project.root), indent=2))
@@ -47,10 +46,6 @@ def run(args: argparse.Namespace, load: Loader) -> int:
     print(_table(report))
     print(f"\nwritten: {cost.report_path(project, report).relative_to(project.root)}")
     return EXIT_OK
-
-
-def _notify(message: str) -> None:
-    print(f"harness: {message}", file=sys.stderr)
 
 
 def _timeouts(row: Row) -> str:

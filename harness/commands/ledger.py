@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from harness.commands.base import Loader
+from harness.commands.base import Loader, notify
 from harness.errors import EXIT_OK
 
 NAME = "ledger"
@@ -43,7 +43,9 @@ def run(args: argparse.Namespace, load: Loader) -> int:
     from harness.store import open_store
 
     project = load()
-    result = ledger_run.measure(project, args.target, args.input, args.via, args.cc, args.timeout)
+    result = ledger_run.measure(
+        project, args.target, args.input, args.via, args.cc, args.timeout, notify
+    )
     links = render.Links()
     # A program that died leaves blocks it would have freed: no leak findings.
     if not args.no_store and result.ledger.signal is None:

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.commands.base import Loader
+from harness.commands.base import Loader, notify
 from harness.errors import EXIT_OK
 
 if TYPE_CHECKING:
@@ -49,7 +49,9 @@ def run(args: argparse.Namespace, load: Loader) -> int:
     if args.compare:  # before profiling: a wrong --compare fails fast
         stem = Path(args.input).stem
         before = heap_profile.load_baseline(project, args.target, stem, args.compare)
-    result = heap_profile.profile(project, args.target, args.input, args.cc, args.timeout)
+    result = heap_profile.profile(
+        project, args.target, args.input, args.cc, args.timeout, notify=notify
+    )
     print(_summary(result))
     if before is not None:
         print(f"\nat the peak, against {args.compare}:")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import proc, run_modes, run_plan, runner, subject
+from harness import build, proc, run_modes, run_plan, runner, subject
 from harness.errors import ToolError, UsageError
 from harness.ledger import jemalloc, lsan, ltrace
 from harness.ledger.model import JEMALLOC, LSAN, LTRACE, METHODS, Ledger
@@ -48,13 +48,16 @@ def measure(
     via: str | None = None,
     cc: str | None = None,
     timeout: float | None = None,
+    notify: Callable[[str], None] = lambda message: None,
 ) -> LedgerResult:
     """Run the target's plain build on the input under `via` (default: the
-    cheapest method available). Raises UsageError, NotBuiltError (naming the
-    `harness build --plain` command) and ToolError (a method's tool missing)."""
+    cheapest method available), its plain build brought up to date first
+    (telling `notify`). Raises UsageError, NotBuiltError (a target built by the
+    project's own command), BuildError and ToolError (a method's tool missing)."""
     target = subject.find_target(project, target_name)
     input_path = subject.find_input(project, target, input_given)
     chosen_cc = subject.choose_cc(project, target, subject.PLAIN, cc)
+    build.ensure_built(project, target, subject.PLAIN, chosen_cc, notify)
     method, why = choose_method(via, chosen_cc, _compiler_path(project, chosen_cc))
     # The plan knows where each kind of target's build is (an extension's
     # module file, not a program) and raises NotBuiltError naming the command.

@@ -186,17 +186,20 @@ def test_json_output(project_root: Path, capsys):
     assert all(group["finding"] is None for group in data["groups"])
 
 
-def test_a_missing_plain_build_names_the_build_command(tmp_path: Path, capsys):
+def test_a_missing_plain_build_is_made_first_and_said(tmp_path: Path, capsys):
+    _method(LSAN)
     shutil.copytree(REPO / "samples" / "leak_direct", tmp_path / "samples" / "leak_direct")
     (tmp_path / "harness.toml").write_text(
         '[[target]]\nname = "leak_direct"\nsources = ["samples/leak_direct/main.c"]\n'
         'inputs = "samples/leak_direct/inputs"\n'
     )
 
-    code = cli.main(["-C", str(tmp_path), "ledger", "leak_direct", "normal.txt"])
+    code = cli.main(["-C", str(tmp_path), "ledger", "leak_direct", "above_root.txt"])
 
-    assert code == 3
-    assert "harness build --plain --cc gcc leak_direct" in capsys.readouterr().err
+    assert code == 0
+    shown = capsys.readouterr()
+    assert "building leak_direct (plain, gcc)" in shown.err
+    assert "samples/leak_direct/main.c:13" in shown.out
 
 
 @pytest.fixture(scope="module")

@@ -164,11 +164,31 @@ def test_compare_with_a_commit_never_profiled_says_what_to_do(project: Path, cap
     assert "neither a file nor a git revision" in capsys.readouterr().err
 
 
-def test_no_plain_build_names_the_build_command(tmp_path: Path, capsys):
+def test_a_missing_or_stale_plain_build_is_made_first_and_said(tmp_path: Path, capsys):
     root = make_project(tmp_path)
 
-    assert profile(root, "heap_peak", "small.txt") == EXIT_FAILED
-    assert "harness build --plain --cc gcc heap_peak" in capsys.readouterr().err
+    assert profile(root, "heap_peak", "medium.txt") == EXIT_OK
+    assert "building heap_peak (plain, gcc)" in capsys.readouterr().err
+    double_the_table(root)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-C", str(root)]
+    subprocess.run([*git, "commit", "-qam", "twice the table"], check=True)
+
+    # the profile kept as this commit's is of this commit's code, not the old binary
+    assert profile(root, "heap_peak", "medium.txt") == EXIT_OK
+    assert "rebuilt heap_peak (plain, gcc)" in capsys.readouterr().err
+    kept = root / ".harness" / "profiles" / head_of(root) / "heap_peak-medium.json"
+    assert json.loads(kept.read_text())["sites"][0]["bytes"] == 2 * TABLE_BYTES["medium"]
+
+
+def test_a_binary_of_the_projects_own_build_missing_says_to_build_it(tmp_path: Path, capsys):
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "a.txt").write_text("a\n")
+    (tmp_path / "harness.toml").write_text(
+        '[[target]]\nname = "tool"\nbinary = "out/tool"\ninputs = "inputs"\n'
+    )
+
+    assert profile(tmp_path, "tool", "a.txt") == EXIT_FAILED
+    assert "build it with your own command" in capsys.readouterr().err
 
 
 def test_unknown_input_lists_the_targets_inputs(project: Path, capsys):
