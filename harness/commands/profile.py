@@ -108,6 +108,9 @@ def _sites(result: HeapProfile) -> str:
     from tabulate import tabulate
 
     sites = result.sites
+    peak = result.massif.peak
+    if peak is not None and peak.heap == 0:
+        return "no heap in use at any snapshot: nothing was allocated through malloc or new"
     if not sites:
         return "no allocation tree at the peak (Massif wrote no detailed snapshot there)"
     rows = [

@@ -290,3 +290,15 @@ def test_a_crash_while_profiled_keeps_the_profile_and_names_the_signal(stopping:
     data = json.loads((stopping / "reports" / "profile-crashes-any.json").read_text())
     assert (data["signal"], data["timed_out"]) == ("SIGSEGV", False)
     assert data["sites"][0]["bytes"] == 8 * 100000
+
+
+def test_a_program_that_allocates_nothing_says_so(tmp_path: Path, capsys):
+    (tmp_path / "none.c").write_text("int main(void) { return 0; }\n", encoding="utf-8")
+    (tmp_path / "inputs").mkdir()
+    (tmp_path / "inputs" / "a.txt").write_text("a\n", encoding="utf-8")
+    (tmp_path / "harness.toml").write_text(
+        '[[target]]\nname = "none"\nsources = ["none.c"]\ninputs = "inputs"\n', encoding="utf-8"
+    )
+
+    assert profile(tmp_path, "none", "a.txt") == EXIT_OK
+    assert "nothing was allocated" in capsys.readouterr().out
