@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from harness import claims, vcs
 from harness.config import Config
@@ -61,9 +61,9 @@ class Stats:
     suppressed: int = 0  # reports (counted in `reports`) left out by suppression rules
 
 
-@dataclass(frozen=True, slots=True)
-class LogInfo:
-    """Where a log came from: the job and input that produced it, and its commit."""
+class LogInfo(NamedTuple):
+    """Where a log came from: the job and input that produced it, and its commit.
+    (A NamedTuple, like LogEntry: one per log.)"""
 
     shown: str
     key: str
@@ -316,8 +316,8 @@ def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _
             loaded.unparsed.append(Unparsed(f.shown, 0, d.error or "cannot read"))
             continue
         key = f.run_key or f"sha256:{d.sha256}"
-        entry = _entry(f, key, d.size, reports, stat, commit)
-        loaded.entries.append(replace(entry, stacks_hashes=tuple(row[11] for row in d.rows)))
+        hashes = tuple(row[11] for row in d.rows)
+        loaded.entries.append(_entry(f, key, d.size, reports, stat, commit, hashes=hashes))
         loaded.unparsed.extend(d.unparsed)
         loaded.bytes += d.size
         loaded.parsed[f.shown] = f.path
@@ -419,6 +419,7 @@ def _entry(
     stat: tuple[int, int] | None,
     commit: Commit,
     cached: bool = False,
+    hashes: tuple[str, ...] | None = None,
 ) -> LogEntry:
     job = f.job
     return LogEntry(
@@ -434,6 +435,7 @@ def _entry(
         reports=reports,
         stat=stat,
         cached=cached,
+        stacks_hashes=hashes,
     )
 
 

@@ -228,11 +228,10 @@ def _rows_of(
 
 
 def stat_cache(conn: sqlite3.Connection) -> dict[str, tuple[int, int, str]]:
-    query = (
-        "SELECT s.path, s.size, s.mtime_ns, s.log_key FROM stat_cache s"
-        " JOIN logs l ON l.key = s.log_key"
-    )
-    return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(query)}
+    """path → (size, mtime_ns, log key). Every row names a stored log: it is
+    written by the ingestion that stores its log, and no log is ever removed."""
+    query = "SELECT path, size, mtime_ns, log_key FROM stat_cache"
+    return {path: (size, mtime, key) for path, size, mtime, key in conn.execute(query)}
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:

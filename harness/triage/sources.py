@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from harness.model import Job, Unparsed
 
@@ -23,8 +24,9 @@ STDIN = "-"
 RUN_FOLDER_DEPTH = 3
 
 
-@dataclass(frozen=True, slots=True)
-class LogFile:
+class LogFile(NamedTuple):
+    """One log to triage (a NamedTuple: a large corpus makes one per file)."""
+
     path: str  # absolute
     shown: str  # as given on the command line (what reports' Source.log holds)
     job: Job | None = None
