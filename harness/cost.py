@@ -11,6 +11,7 @@ read by a small wrapper rather than by this process.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import tempfile
 from collections.abc import Callable, Mapping
@@ -45,6 +46,9 @@ class Tool:
     # A shared library the tool preloads (its soname): "{library}" in the
     # options is its path; the row is "not installed" when it is missing.
     library: str | None = None
+    # Where the program's own exit is, when the tool's exit status is the
+    # tool's (ltrace exits 0 whatever the program did): read from the scratch folder.
+    program_exit: Callable[[Path], tuple[int | None, str | None] | None] | None = None
 
 
 # The runtime options keep every tool running as far as it can, so that no row
@@ -88,6 +92,7 @@ TOOLS: tuple[Tool, ...] = (
             "ltrace", Path("{scratch}"), launch.data_file(run_modes.LTRACE_PROTOTYPES)
         ),
         slowdown=run_modes.LTRACE_SLOWDOWN,
+        program_exit=lambda folder: _ltrace_exit(folder / run_modes.LTRACE_LOG),
     ),
     Tool(
         "jemalloc",
@@ -228,10 +233,28 @@ def _row(session: _Session, tool: Tool) -> Row:
     limit = session.timeout or target.timeout * tool.slowdown
     root = session.project.root
     measured = tuple(
-        probe.measure(session.probe, argv, env, root, program.stdin, folder, limit)
+        _program_exit(
+            tool,
+            folder,
+            probe.measure(session.probe, argv, env, root, program.stdin, folder, limit),
+        )
         for _ in range(session.runs)
     )
     return Row(tool.name, MEASURED, None, program.binary, argv, options, measured)
+
+
+def _program_exit(tool: Tool, folder: Path, run: Measurement) -> Measurement:
+    """The run with the program's exit in place of the tool's, where they differ."""
+    found = tool.program_exit(folder) if tool.program_exit and not run.timed_out else None
+    if found is None:
+        return run
+    return dataclasses.replace(run, exit_code=found[0], signal=found[1])
+
+
+def _ltrace_exit(trace: Path) -> tuple[int | None, str | None] | None:
+    from harness.ledger import ltrace
+
+    return ltrace.program_exit(trace)
 
 
 def _first_line(exc: Exception) -> str:

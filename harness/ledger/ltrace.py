@@ -171,6 +171,26 @@ def read_trace(data: bytes) -> Trace:
     )
 
 
+def program_exit(path: Path, tail: int = 8192) -> tuple[int | None, str | None] | None:
+    """(exit status, killing signal) of the traced program, from the first line
+    (its pid) and the end of a trace; None when the trace does not say. Reads
+    no more than `tail` bytes of a trace that may hold millions of calls."""
+    try:
+        with open(path, "rb") as trace:
+            first = parse_line(trace.readline().decode("utf-8", errors="replace").rstrip())
+            trace.seek(0, 2)
+            trace.seek(max(0, trace.tell() - tail))
+            lines = trace.read().decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    pid = first.pid if first is not None else None
+    for line in reversed(lines):
+        event = parse_line(line.rstrip())
+        if event is not None and event.kind == EXITED and event.pid == pid:
+            return event.status, event.signal
+    return None
+
+
 def requested(function: str, args: Sequence[int | None], inner: int | None) -> int | None:
     """The bytes an allocating call asked for (None when the trace does not say)."""
 

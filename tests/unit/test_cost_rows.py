@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness import cost
 from harness.commands import cost as cost_command
 from harness.cost import MEASURED, Row
 from harness.probe import Measurement
@@ -37,3 +38,18 @@ def test_runs_killed_at_the_timeout_are_left_out_of_the_medians():
     assert (every.seconds, every.max_rss_kb, every.timed_out) == (None, None, 2)
     assert cost_command._timeouts(some) == "1 of 3 runs timed out (left out)"
     assert cost_command._timeouts(every) == "timed out (killed after 2 s)"
+
+
+def test_a_tools_run_carries_the_programs_exit_where_the_tool_knows_it(tmp_path):
+    (tmp_path / "ltrace.txt").write_text(
+        "9 [0x1000] malloc@libc.so.6(16) = 0x2000\n"
+        "9 [0xffffffffffffffff] +++ killed by SIGSEGV +++\n"
+    )
+    ltrace_tool = next(tool for tool in cost.TOOLS if tool.name == "ltrace")
+    native = next(tool for tool in cost.TOOLS if tool.name == "native")
+
+    seen = cost._program_exit(ltrace_tool, tmp_path, run(0.1, 1000))
+
+    assert (seen.exit_code, seen.signal) == (None, "SIGSEGV")
+    assert cost._program_exit(native, tmp_path, run(0.1, 1000)) == run(0.1, 1000)
+    assert cost._program_exit(ltrace_tool, tmp_path, killed(2.0)) == killed(2.0)

@@ -131,3 +131,20 @@ def test_the_ledger_names_cxx_operators_as_lsan_does_not_by_their_symbols(tmp_pa
     assert ltrace.shown_name("_Znam") == "operator new[]"
     assert ltrace.shown_name("memalign") == "memalign/aligned_alloc"
     assert ltrace.shown_name("strdup") == "strdup"
+
+
+def test_the_programs_own_exit_is_read_from_the_end_of_the_trace(tmp_path: Path):
+    killed = tmp_path / "killed.txt"
+    killed.write_text(
+        "70 [0x1000] malloc@libc.so.6(16) = 0x2000\n"
+        "71 [0x1000] malloc@libc.so.6(8) = 0x3000\n"
+        + "70 [0x1000] free@libc.so.6(0x2000) = <void>\n"
+        * 1000
+        + "70 [0x1004] --- SIGSEGV (Segmentation fault) ---\n"
+        "70 [0xffffffffffffffff] +++ killed by SIGSEGV +++\n"
+        "71 [0xffffffffffffffff] +++ exited (status 3) +++\n"
+    )
+
+    assert ltrace.program_exit(DATA / "leak_direct-ltrace.txt") == (0, None)
+    assert ltrace.program_exit(killed) == (None, "SIGSEGV")
+    assert ltrace.program_exit(tmp_path / "missing.txt") is None
