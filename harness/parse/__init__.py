@@ -49,7 +49,7 @@ def parse_text(text: str, log: str) -> ParseResult:
     """Every sanitizer and memcheck report in `text`, in log order."""
     reports: list[Report] = []
     unparsed: list[Unparsed] = []
-    markers = scan.find_markers(text)
+    markers = scan.entangle(text, scan.find_markers(text))
     ends: dict[int | None, int] = {}
     memcheck_seen = False
     for number, marker in enumerate(markers):
@@ -77,20 +77,22 @@ def parse_text(text: str, log: str) -> ParseResult:
 
 
 def _stream(marker: scan.Marker) -> int | None:
-    """Whose lines a report is read from: a memcheck text error's process (valgrind
-    prefixes every line with its pid, so processes that share a terminal can be
-    told apart line by line), or None for every report of the other tools."""
-    return marker.pid if marker.kind == scan.MEMCHECK else None
+    """Whose lines a report is read from: its process's, where processes that
+    share a terminal interleave their lines (memcheck's text, which prefixes
+    every line with its pid, and sanitizer reports printed at one moment), or
+    None: the log's, for every other report."""
+    return marker.pid if marker.kind == scan.MEMCHECK or marker.entangled else None
 
 
 def _limit(markers: list[scan.Marker], number: int, end: int) -> int:
     """Where the report at `markers[number]` must end: at the next report's start
-    in its stream (a leak block inside a LeakSanitizer report does not end it)."""
+    in its stream (a leak block inside a LeakSanitizer report does not end it,
+    nor does another process's report that interleaves with it)."""
     stream = _stream(markers[number])
     for marker in markers[number + 1 :]:
         if marker.kind == scan.LEAK_BLOCK:
             continue
-        if stream is not None and marker.kind == scan.MEMCHECK and marker.pid != stream:
+        if stream is not None and _stream(marker) not in (None, stream):
             continue
         return marker.offset
     return end

@@ -2,7 +2,9 @@
 
 The headline grammar lives in `headline.py`, the lines after it in `lines.py`
 and `body.py`; this module holds the kind table and turns what they read into
-Reports, one per ASan error and one per LeakSanitizer leak block.
+Reports, one per ASan error and one per LeakSanitizer leak block. Reports of
+two processes printed at one moment interleave; each keeps what is surely its
+own (`_disentangle`).
 
 An odr-violation has no stack of its own, only where the runtime registered
 the global's two definitions (`[1]:` is the `alloc` stack, `[2]:` the
@@ -87,7 +89,18 @@ def _error(text: str, marker: scan.Marker, limit: int, log: str) -> Found:
         if reports:
             return reports, [], body.end
         return [], [Unparsed(log, marker.offset, "leak report with no leak block")], body.end
-    body = walk(text, body_start, limit, marker.pid, _first_role(name), leaks=False)
+    address = fields.get("address") if fields else None
+    body = walk(
+        text,
+        body_start,
+        limit,
+        marker.pid,
+        _first_role(name),
+        address=address,
+        interleaved=marker.entangled,
+    )
+    if marker.entangled:
+        body = _disentangle(body, fields.get("pc") if fields else None)
     if fields is None or name is None:
         fields = _from_summary(body)
         if fields is None:
@@ -95,6 +108,36 @@ def _error(text: str, marker: scan.Marker, limit: int, log: str) -> Found:
             return [], [Unparsed(log, marker.offset, reason)], body.end
     source = Source(log, marker.offset, body.end - marker.offset, marker.pid)
     return [_report(headline, fields, body, source)], [], body.end
+
+
+# The first frame of a crash stack is the headline's pc or the instruction before it.
+_PC_SLACK = 16
+
+
+def _disentangle(body: Body, pc: str | None) -> Body:
+    """The part of a report interleaved with another process's that is surely its own.
+
+    The runtimes print a stack in one piece but with no pid, so two
+    processes' stacks alternate whole. The crash stack is told apart by its
+    first frame, at the headline's pc; the other stacks (freed by, allocated
+    by) cannot be, and are left out: the report is marked truncated. Its
+    access line is the one naming the headline's address (see `walk`).
+    """
+    target = int(pc, 16) if pc else None
+    own = next(
+        (
+            section
+            for section in body.sections
+            if target is not None
+            and section.frames
+            and section.frames[0].index == 0
+            and section.frames[0].pc is not None
+            and abs(section.frames[0].pc - target) <= _PC_SLACK
+        ),
+        None,
+    )
+    sections = [dataclasses.replace(own, role="crash", header=None, thread=None)] if own else []
+    return Body(sections, body.facts, body.end, terminated=False)
 
 
 def _first_role(name: str | None) -> str | None:

@@ -65,6 +65,8 @@ class _Walk:
     pid: int | None
     leaks: bool
     body: Body
+    address: str | None = None  # the headline's: the access line naming it wins
+    interleaved: bool = False  # another process's report is mixed in: read past its shadow dump
     unknown: int = 0
     wrapped: tuple[int, str] | None = None  # frame index, text of a frame that may go on
 
@@ -78,15 +80,26 @@ class _Walk:
 
 
 def walk(
-    text: str, pos: int, limit: int, pid: int | None, first_role: str | None, leaks: bool = False
+    text: str,
+    pos: int,
+    limit: int,
+    pid: int | None,
+    first_role: str | None,
+    leaks: bool = False,
+    address: str | None = None,
+    interleaved: bool = False,
 ) -> Body:
     """Read the report body in text[pos:limit].
 
     `first_role` names the stack right after the headline (None: frames there
     belong to no stack); `leaks` says a LeakSanitizer report is read, which
-    ends at its SUMMARY line.
+    ends at its SUMMARY line. `address` is the headline's: where two
+    processes' reports interleave, the access and location lines that name it
+    are this report's. `interleaved`: they do, so a shadow dump (perhaps the
+    other's) does not end the report; its own `==pid==ABORTING` does.
     """
-    state = _Walk(text, limit, pid, leaks, Body([Section(first_role, pos)], end=pos))
+    body = Body([Section(first_role, pos)], end=pos)
+    state = _Walk(text, limit, pid, leaks, body, address, interleaved)
     find = text.find
     while pos < limit:
         # Frames are most lines of a report: they take the short way.
@@ -99,7 +112,8 @@ def walk(
         if not _line(state, pos, end, line):
             break
         pos = end
-        too_many = _MAX_UNKNOWN_AFTER_SUMMARY if "summary" in state.body.facts else _MAX_UNKNOWN
+        summarized = "summary" in state.body.facts and not state.interleaved
+        too_many = _MAX_UNKNOWN_AFTER_SUMMARY if summarized else _MAX_UNKNOWN
         if state.unknown > too_many:
             break
     state.current.closed = state.current.closed or state.body.terminated
@@ -211,9 +225,15 @@ def _structure(state: _Walk, start: int, end: int, line: str) -> bool | None:
 
 
 def _access(state: _Walk, found: re.Match[str], start: int, end: int, line: str) -> bool:
-    if "access" not in state.body.facts:
+    if _first_or_own(state, "address", found.group("address")):
         state.body.facts.update({k: v for k, v in found.groupdict().items() if v is not None})
     return True
+
+
+def _first_or_own(state: _Walk, fact: str, address: str) -> bool:
+    """True for the first line to say `fact`, or a later one naming the headline's address."""
+    seen = state.body.facts.get(fact)
+    return seen is None or (seen != state.address and address == state.address)
 
 
 def _role(state: _Walk, found: re.Match[str], start: int, end: int, line: str) -> bool:
@@ -263,8 +283,10 @@ def _in_frame(state: _Walk, found: re.Match[str], start: int, end: int, line: st
 
 
 def _located(state: _Walk, found: re.Match[str], start: int, end: int, line: str) -> bool:
-    state.body.facts.setdefault("located", found.group("located"))
-    state.body.facts.setdefault("relation", found.group("relation").split()[-2])
+    if _first_or_own(state, "located_address", found.group("address")):
+        state.body.facts["located_address"] = found.group("address")
+        state.body.facts["located"] = found.group("located")
+        state.body.facts["relation"] = found.group("relation").split()[-2]
     return True
 
 
@@ -296,6 +318,8 @@ def _end(state: _Walk, found: re.Match[str], start: int, end: int, line: str) ->
 
 
 def _shadow(state: _Walk, found: re.Match[str], start: int, end: int, line: str) -> bool:
+    if state.interleaved:
+        return True
     _skip_shadow(state, end)
     return False
 

@@ -41,7 +41,7 @@ LEAK_HEADER = pp.Regex(
 # frame that follows describes the variable; it is not a stack of the report.
 IN_STACK_FRAME = pp.Regex(r"(?:Address )?0x[0-9a-fA-F]+ is located in stack of thread .* in frame$")
 LOCATED = pp.Regex(
-    r"(?:Address )?0x[0-9a-fA-F]+ is located (?P<located>(?P<distance>\d+) bytes "
+    r"(?:Address )?(?P<address>0x[0-9a-fA-F]+) is located (?P<located>(?P<distance>\d+) bytes "
     r"(?P<relation>to the left of|to the right of|inside of) .*)"
 )
 SUMMARY = pp.Regex(r"SUMMARY: (?P<tool>\w+Sanitizer): (?P<text>.*)")

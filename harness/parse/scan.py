@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # What a start line says from its first word on. Tried only where a hit of
 # `Sanitizer` is (not searched along the line), which is what keeps it cheap.
@@ -72,11 +72,45 @@ _START_KINDS = (ERROR, RSS, FATAL, CHECK, MSAN, TSAN)
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    """A line that starts a report: `offset` is where its text begins."""
+    """A line that starts a report: `offset` is where its text begins.
+
+    `entangled`: another process's report started before this one printed
+    its stack, so their lines interleave (see `entangle`).
+    """
 
     offset: int
     kind: str
     pid: int | None
+    entangled: bool = False
+
+
+def entangle(text: str, markers: list[Marker]) -> list[Marker]:
+    """Mark the sanitizer reports whose lines interleave with another process's.
+
+    Processes that fail at the same moment (a parent and its child) print to
+    one terminal at once: the runtime writes a report a piece at a time (a
+    line, a whole stack), so the two reports' pieces alternate. It shows as
+    a headline followed, before any stack, by another process's headline.
+    (LeakSanitizer's reports are printed in one piece each.)
+    """
+    out = list(markers)
+    for number in range(len(out) - 1):
+        first, second = out[number], out[number + 1]
+        two_processes = None not in (first.pid, second.pid) and first.pid != second.pid
+        if (
+            first.kind == ERROR == second.kind
+            and two_processes
+            and text.find("#0 ", first.offset, second.offset) < 0
+            and not _is_leak_report(text, first)
+            and not _is_leak_report(text, second)
+        ):
+            out[number] = replace(first, entangled=True)
+            out[number + 1] = replace(second, entangled=True)
+    return out
+
+
+def _is_leak_report(text: str, marker: Marker) -> bool:
+    return text.startswith("ERROR: LeakSanitizer", text.find("ERROR: ", marker.offset))
 
 
 def line_bounds(text: str, pos: int) -> tuple[int, int]:

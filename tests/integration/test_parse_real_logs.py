@@ -102,6 +102,26 @@ def test_odr_violation_is_keyed_by_the_global() -> None:
     assert titles == {"odr-violation in shared_table"}
 
 
+@pytest.mark.parametrize("compiler", ["gcc", "clang"])
+def test_reports_of_two_processes_printed_at_once_keep_their_own_stacks(compiler: str) -> None:
+    # A parent and its child fail together; their reports' pieces alternate.
+    reports = parse_file(DATA / compiler / "forked_together.log").reports
+    assert len({report.source.pid for report in reports}) == 2
+    seen = {
+        (r.kind, r.access, r.access_size, tuple(f.function for f in r.stack("crash").frames[:2]))
+        for r in reports
+    }
+    assert seen == {
+        ("heap-buffer-overflow", "READ", 4, ("heap_overflow_read", "forked_together")),
+        ("heap-use-after-free", "READ", 1, ("use_after_free", "forked_together")),
+    }
+    # The other stacks cannot be told apart by process: left out, and said so.
+    assert all(r.truncated and [s.role for s in r.stacks] == ["crash"] for r in reports)
+    addresses = {r.kind: (r.address, r.details["located"]) for r in reports}
+    assert addresses["heap-use-after-free"][1].startswith("5 bytes inside of 32-byte region")
+    assert addresses["heap-buffer-overflow"][1].startswith("0 bytes to the right of 40-byte")
+
+
 def test_forked_log_keeps_each_process() -> None:
     reports = parse_file(DATA / "gcc" / "forked.log").reports
     assert len({report.source.pid for report in reports}) == 2

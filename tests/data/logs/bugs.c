@@ -196,6 +196,23 @@ __attribute__((noinline)) int forked(void) {
     return use_after_free();
 }
 
+/* A parent and its child failing at one moment: both runtimes print to one
+ * terminal at once, and their reports interleave. */
+__attribute__((noinline)) int forked_together(void) {
+    int ready[2];
+    char go = 0;
+    if (pipe(ready) != 0) return 2;
+    pid_t child = fork();
+    if (child == 0) {
+        if (write(ready[1], &go, 1) != 1) return 2;
+        return use_after_free();
+    }
+    if (read(ready[0], &go, 1) != 1) return 2;
+    int value = heap_overflow_read();
+    waitpid(child, NULL, 0);
+    return value;
+}
+
 int main(int argc, char **argv) {
     const char *c = argc > 1 ? argv[1] : "";
     printf("running %s\n", c);
@@ -234,6 +251,7 @@ int main(int argc, char **argv) {
     if (!strcmp(c, "symbolize_off")) heap_overflow_write();
     if (!strcmp(c, "rss_limit")) rss_hog();
     if (!strcmp(c, "forked")) return forked();
+    if (!strcmp(c, "forked_together")) return forked_together();
     if (!strcmp(c, "abort")) abort();
     if (!strcmp(c, "ill")) __builtin_trap();
     return 0;
