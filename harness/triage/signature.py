@@ -28,8 +28,8 @@ from harness.model import Frame, Report, SignatureFrame, Stack
 from harness.triage.names import normalize_function
 
 # 2: thread library entry points, syscall wrappers, the kill that carries an
-#    abort, compiler-made static initializers and ThreadSanitizer's annotations
-#    are ignored.
+#    abort, compiler-made static initializers, ThreadSanitizer's annotations
+#    and the interpreter frames below a Python or Node.js extension are ignored.
 SIGNATURE_VERSION = 2
 DEFAULT_DEPTH = 3
 ID_LENGTH = 12
@@ -228,6 +228,39 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
             "*.module_ctor*",
             "__libc_csu_init",
         ),
+    ),
+    # The interpreter that called into a native extension: CPython's call and
+    # eval machinery, Node's N-API glue, V8 and its builtins. The extension's
+    # own frames are the place; these change with every interpreter release.
+    IgnoreRule(
+        reason="interpreter frames below an extension",
+        functions=(
+            "cfunction_call",
+            "cfunction_vectorcall_*",
+            "method_vectorcall_*",
+            "vectorcall_*",
+            "slot_tp_*",
+            "_PyObject_*",
+            "PyObject_*",
+            "_PyEval_*",
+            "PyEval_*",
+            "_PyFunction_*",
+            "PyVectorcall_*",
+            "_PyRun_*",
+            "PyRun_*",
+            "run_eval_code_obj",
+            "run_mod",
+            "pyrun_file",
+            "pymain_*",
+            "Py_RunMain",
+            "Py_BytesMain",
+            "Py_Main",
+            "v8impl::*",
+            "v8::*",
+            "node::*",
+            "Builtins_*",
+        ),
+        modules=("python3*", "libpython3*.so*", "node", "libnode.so*"),
     ),
     # Frames with no place of their own: the kernel's vDSO, code the
     # symbolizer could not attribute, and libFuzzer's driver internals.

@@ -91,8 +91,9 @@ def test_the_overflow_is_a_heap_buffer_overflow_write_in_the_addon(ran):
     [finding] = _by_input(data)["overflow.txt"]
 
     assert finding["kind"] == "heap-buffer-overflow" and finding["access"] == "WRITE"
-    assert finding["frames"][0]["key"] == "split_words"
-    assert finding["frames"][0]["file"].endswith("tokenize.c")
+    # node's and V8's frames below the addon are no part of the finding
+    assert [frame["key"] for frame in finding["frames"]] == ["split_words", "tokenize"]
+    assert all(frame["file"].endswith("tokenize.c") for frame in finding["frames"])
 
 
 def test_the_leak_is_allocated_in_the_addon(ran):
@@ -101,7 +102,7 @@ def test_the_leak_is_allocated_in_the_addon(ran):
     [finding] = _by_input(data)["leak.txt"]
 
     assert finding["kind"] == "leak"
-    assert [frame["key"] for frame in finding["frames"][:2]] == ["copy_comment", "tokenize"]
+    assert [frame["key"] for frame in finding["frames"]] == ["copy_comment", "tokenize"]
 
 
 def test_the_benign_input_reports_nothing(ran):

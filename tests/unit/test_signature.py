@@ -99,6 +99,14 @@ def test_program_frames_are_kept(frame: Frame) -> None:
     assert not is_ignored(frame)
 
 
+def test_an_extension_is_keyed_by_its_own_frames_not_the_interpreters() -> None:
+    python = report(crash=("unquote", "split", "cfunction_call", "_PyObject_MakeTpCall"))
+    wrapper = "v8impl::(anonymous namespace)::FunctionCallbackWrapper::Invoke(v8::X const&)"
+    node = report(crash=("unquote", "split", wrapper, ("Builtins_CEntry", "/usr/bin/node")))
+    keys = [f.key for f in signature(python).frames]
+    assert keys == [f.key for f in signature(node).frames] == ["unquote", "split"]
+
+
 def test_project_globs_are_ignored_too() -> None:
     frame = Frame(0, function="my_malloc_wrapper(unsigned long)")
     assert is_ignored(frame, ("my_*_wrapper",))
