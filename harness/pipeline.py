@@ -157,14 +157,14 @@ def _triage(
         store.rekey_outdated(opts.ignore, opts.depth)
     found = discover(paths, cwd)
     loaded = _load(found.files, store, commit, opts)
-    reads_stdin = stdin is not None and STDIN in [str(p) for p in paths]
+    given_stdin = stdin if STDIN in [str(p) for p in paths] else None
     # The parent's own symbolizer: for stdin, and for the reports shown first
     # of logs parsed now, read again whole (it starts a process only for frames
     # still unnamed). A triage that reads nothing needs none.
-    reads = reads_stdin or bool(loaded.parsed)
+    reads = given_stdin is not None or bool(loaded.parsed)
     with _symbolizer(opts.symbolize if reads else None) as symbolizer:
-        if stdin is not None and reads_stdin:
-            _add_stdin(loaded, stdin, commit, opts, symbolizer)
+        if given_stdin is not None:
+            _add_stdin(loaded, given_stdin, commit, opts, symbolizer)
         screened = suppress(loaded.signed, opts.suppressions)
         clusters = cluster_signed(screened.kept)
         clusters = whole_representatives(clusters, loaded.parsed, symbolizer)
@@ -422,21 +422,17 @@ def _entry(
     hashes: tuple[str, ...] | None = None,
 ) -> LogEntry:
     job = f.job
+    # in LogEntry's field order: keywords would double the cost of an entry,
+    # and a triage builds one per log
+    if job is None:
+        return LogEntry(
+            key, f.shown, f.path, size, commit.sha, commit.dirty, None, None, None,
+            reports, stat, cached, hashes,
+        )  # fmt: skip
     return LogEntry(
-        key=key,
-        shown=f.shown,
-        path=f.path,
-        size=size,
-        commit=job.commit if job else commit.sha,
-        dirty=job.dirty if job else commit.dirty,
-        run_id=job.run_id if job else None,
-        job=job.job if job else None,
-        input=job.input if job else None,
-        reports=reports,
-        stat=stat,
-        cached=cached,
-        stacks_hashes=hashes,
-    )
+        key, f.shown, f.path, size, job.commit, job.dirty, job.run_id, job.job, job.input,
+        reports, stat, cached, hashes,
+    )  # fmt: skip
 
 
 def _add_stdin(

@@ -118,16 +118,16 @@ def write(document: dict[str, Any], out: IO[str]) -> None:
 
 
 def _write_findings(findings: Sequence[dict[str, Any]], out: IO[str]) -> None:
-    logs: dict[str, str] = {}  # the logs' paths, each encoded once
+    heads: dict[str, str] = {}  # see _report_json
     out.write("[\n    ")
     for number, finding in enumerate(findings):
         if number:
             out.write(",\n    ")
-        _write_finding(finding, out, logs)
+        _write_finding(finding, out, heads)
     out.write("\n  ]")
 
 
-def _write_finding(finding: dict[str, Any], out: IO[str], logs: dict[str, str]) -> None:
+def _write_finding(finding: dict[str, Any], out: IO[str], heads: dict[str, str]) -> None:
     """A finding's fields through the encoder, then its reports (the last
     field) spelled out: the encoder would encode the seven keys of each of
     tens of thousands of reports again and again."""
@@ -135,19 +135,20 @@ def _write_finding(finding: dict[str, Any], out: IO[str], logs: dict[str, str]) 
     reports: list[ReportRef] = fields.pop("reports")
     out.write(_encode(fields)[:-1])  # the closing brace comes after the reports
     out.write(', "reports": [')
-    out.write(", ".join([_report_json(ref, logs) for ref in reports]))
+    out.write(", ".join([_report_json(ref, heads) for ref in reports]))
     out.write("]}")
 
 
-def _report_json(ref: ReportRef, logs: dict[str, str]) -> str:
+def _report_json(ref: ReportRef, heads: dict[str, str]) -> str:
     """A report as a JSON object: ReportRef's fields, in order, strings escaped
-    by the encoder's own function (`logs` keeps each log's path escaped once)."""
+    by the encoder's own function. `heads` keeps, per log, the text up to its
+    offset: a log's reports share it."""
     log, offset, pid, address, truncated, given, tool = ref
-    shown = logs.get(log)
-    if shown is None:
-        shown = logs[log] = encode_basestring(log)
+    head = heads.get(log)
+    if head is None:
+        head = heads[log] = f'{{"log": {encode_basestring(log)}, "offset": '
     return (
-        f'{{"log": {shown}, "offset": {offset}, "pid": {"null" if pid is None else pid},'
+        f'{head}{offset}, "pid": {"null" if pid is None else pid},'
         f' "address": {"null" if address is None else encode_basestring(address)},'
         f' "truncated": {"true" if truncated else "false"},'
         f' "input": {"null" if given is None else encode_basestring(given)},'

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -159,6 +160,9 @@ def stored_refs(
         if place is None:
             continue
         shown, given = place
+        # one string per tool name, not one per row: sets of tools, taken per
+        # finding over thousands of reports, then hash each name once
+        tool = sys.intern(tool)
         ref = _as_ref((shown, offset, pid, address, truncated == 1, given, tool))
         refs = found.get(fid)
         if refs is None:
