@@ -27,7 +27,7 @@ from typing import Any
 from harness.model import Frame, Report, ReportRef, Source, Stack
 from harness.store import rows
 from harness.store.queries import report_rows
-from harness.triage.signature import SIGNATURE_VERSION
+from harness.triage.signature import IGNORE_FINGERPRINT, SIGNATURE_VERSION
 
 # meta key: the rules (rules_key) every stored report's finding id was made
 # under, or MIXED once reports were stored under differing or unknown rules
@@ -105,7 +105,22 @@ def whole_report(conn: sqlite3.Connection, key: str, light: Report) -> Report | 
 
 def rules_key(ignore: Sequence[str], depth: int) -> str:
     """What a finding id depends on besides the report: the signature rules."""
-    return json.dumps([SIGNATURE_VERSION, depth, list(ignore)])
+    return json.dumps([SIGNATURE_VERSION, IGNORE_FINGERPRINT, depth, list(ignore)])
+
+
+def renew_rules(conn: sqlite3.Connection, ignore: Sequence[str], depth: int) -> None:
+    """After every stored report was signed again under the current signature
+    rules (a re-key, inside its transaction): where the record said they had
+    all been signed under this project's ignore globs and depth, at an older
+    version or ignore table, it now names the current rules."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (RULES_META,)).fetchone()
+    if row is None or row[0] == MIXED:
+        return
+    held = json.loads(row[0])
+    if held[-2:] == [depth, list(ignore)]:
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = ?", (rules_key(ignore, depth), RULES_META)
+        )
 
 
 def rules_hold(conn: sqlite3.Connection, rules: str) -> bool:

@@ -4,6 +4,10 @@ SIGNATURE_VERSION are re-keyed from their stored reports.
 Every report of an outdated finding gets its signature computed again; its
 reports move to the new id, which inherits the earliest first-seen, the
 latest last-seen, the status and the event history of what it merged.
+Reports stored with no finding (suppressed at their triage) move too. When
+the store's record says every report was signed under this project's rules
+at an older version, it then names the current rules, so that the next
+triage reads stored finding ids back as they are (harness.store.light).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from harness.model import Stack
-from harness.store import rows
+from harness.store import light, rows
 from harness.store.fold import _event
 from harness.triage.severity import rate
 from harness.triage.signature import SIGNATURE_VERSION, Signature, signature
@@ -32,6 +36,10 @@ def rekey(conn: sqlite3.Connection, ignore: Sequence[str], depth: int, now: str)
         old_ids = outdated(conn)
         for old in old_ids:
             _rekey_one(conn, old, ignore, depth, now)
+        for orphan in _without_finding(conn):
+            moved, _ = _resign(conn, orphan, ignore, depth)
+            _move_reports(conn, moved)
+        light.renew_rules(conn, ignore, depth)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
@@ -39,9 +47,20 @@ def rekey(conn: sqlite3.Connection, ignore: Sequence[str], depth: int, now: str)
     return len(old_ids)
 
 
-def _rekey_one(
-    conn: sqlite3.Connection, old: str, ignore: Sequence[str], depth: int, now: str
-) -> None:
+def _without_finding(conn: sqlite3.Connection) -> list[str]:
+    """The finding ids of stored reports that have no finding (suppressed ones)."""
+    query = (
+        "SELECT DISTINCT finding_id FROM reports"
+        " WHERE finding_id NOT IN (SELECT id FROM findings) ORDER BY finding_id"
+    )
+    return [row[0] for row in conn.execute(query)]
+
+
+def _resign(
+    conn: sqlite3.Connection, old: str, ignore: Sequence[str], depth: int
+) -> tuple[dict[str, list[int]], dict[str, Signature]]:
+    """The reports stored under `old`, signed again: new id → report row ids,
+    and new id → its signature."""
     cache: dict[str, tuple[Stack, ...]] = {}
     moved: dict[str, list[int]] = defaultdict(list)
     sigs: dict[str, Signature] = {}
@@ -56,30 +75,54 @@ def _rekey_one(
         sig = signature(rows.report_from_row(row, "", cache[text]), ignore, depth)
         moved[sig.id].append(row["id"])
         sigs[sig.id] = sig
-    source = conn.execute("SELECT * FROM findings WHERE id = ?", (old,)).fetchone()
-    for new_id, report_ids in moved.items():
-        _merge_into(conn, source, sigs[new_id], now)
-        conn.executemany(
-            "UPDATE reports SET finding_id = ? WHERE id = ?", [(new_id, i) for i in report_ids]
-        )
+    return moved, sigs
+
+
+def _move_reports(conn: sqlite3.Connection, moved: dict[str, list[int]]) -> None:
+    conn.executemany(
+        "UPDATE reports SET finding_id = ? WHERE id = ?",
+        [(new_id, i) for new_id, report_ids in moved.items() for i in report_ids],
+    )
+
+
+def _rekey_one(
+    conn: sqlite3.Connection, old: str, ignore: Sequence[str], depth: int, now: str
+) -> None:
+    moved, sigs = _resign(conn, old, ignore, depth)
+    kept = moved.pop(old, None) is not None  # some reports keep their id under the new rules
+    _move_reports(conn, moved)
+    for new_id in moved:
+        _split_off(conn, old, sigs[new_id], now)
+    if kept:
         conn.execute(
-            "INSERT INTO finding_events (finding_id, ingestion, commit_sha, time, old_status,"
-            " new_status, note) SELECT ?, ingestion, commit_sha, time, old_status, new_status,"
-            " note FROM finding_events WHERE finding_id = ? ORDER BY id",
-            (new_id, old),
+            "UPDATE findings SET signature_version = ? WHERE id = ?", (SIGNATURE_VERSION, old)
         )
-        # approximate: every part keeps every reproducer of the finding it came from
-        conn.execute(
-            "INSERT OR IGNORE INTO reproducers (finding_id, target, profile, input_sha256, input,"
-            " first_time) SELECT ?, target, profile, input_sha256, input, first_time"
-            " FROM reproducers WHERE finding_id = ?",
-            (new_id, old),
-        )
-        status = source["status"]
-        _event(conn, new_id, None, None, now, status, status, f"re-keyed from {old}")
+        return
     conn.execute("DELETE FROM reproducers WHERE finding_id = ?", (old,))
     conn.execute("DELETE FROM finding_events WHERE finding_id = ?", (old,))
     conn.execute("DELETE FROM findings WHERE id = ?", (old,))
+
+
+def _split_off(conn: sqlite3.Connection, old: str, sig: Signature, now: str) -> None:
+    """Reports of finding `old` now signed `sig`: the finding `sig.id` takes on
+    what `old` knew (first and last seen, status, events, reproducers)."""
+    source = conn.execute("SELECT * FROM findings WHERE id = ?", (old,)).fetchone()
+    _merge_into(conn, source, sig, now)
+    conn.execute(
+        "INSERT INTO finding_events (finding_id, ingestion, commit_sha, time, old_status,"
+        " new_status, note) SELECT ?, ingestion, commit_sha, time, old_status, new_status,"
+        " note FROM finding_events WHERE finding_id = ? ORDER BY id",
+        (sig.id, old),
+    )
+    # approximate: every part keeps every reproducer of the finding it came from
+    conn.execute(
+        "INSERT OR IGNORE INTO reproducers (finding_id, target, profile, input_sha256, input,"
+        " first_time) SELECT ?, target, profile, input_sha256, input, first_time"
+        " FROM reproducers WHERE finding_id = ?",
+        (sig.id, old),
+    )
+    status = source["status"]
+    _event(conn, sig.id, None, None, now, status, status, f"re-keyed from {old}")
 
 
 def _merge_into(conn: sqlite3.Connection, source: sqlite3.Row, sig: Signature, now: str) -> None:

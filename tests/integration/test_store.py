@@ -15,6 +15,7 @@ import pytest
 from harness.model import Report
 from harness.store import Ingestion, LogEntry, RunRow, Store, open_store, utc_now
 from harness.store import ingestion as ingest_module
+from harness.store.light import rules_key
 from harness.store.schema import SCHEMA_VERSION
 from harness.triage.cluster import cluster
 from harness.triage.signature import SIGNATURE_VERSION, signature
@@ -190,6 +191,43 @@ def test_outdated_signatures_are_rekeyed_from_stored_reports(tmp_path: Path) -> 
         assert detail.events[0].new_status == "new"
         assert detail.events[-1].note == "re-keyed from deadbeef0000"
         assert store.rekey_outdated() == 0
+
+
+def test_a_rekey_moves_suppressed_reports_too_and_then_stored_ids_hold(tmp_path: Path) -> None:
+    """Every report signed under this project's rules at version 0: after the
+    re-key, the rules record names the current rules, so the next triage may
+    read stored ids back as they are; a report stored with no finding moved too."""
+    old_rules = json.dumps([0, 3, []])
+    with open_store(tmp_path / "f.db") as store:
+        store.ingest(_ingestion(_logs()))
+        right, leak = signature(report()).id, signature(leak_report()).id
+        conn = store.conn
+        conn.execute("UPDATE findings SET signature_version = 0")
+        # the leak was suppressed at its triage: stored under an old id, no finding
+        conn.execute("DELETE FROM findings WHERE id = ?", (leak,))
+        conn.execute("UPDATE reports SET finding_id = 'deadbeef0000' WHERE finding_id = ?", (leak,))
+        conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('signature_rules', ?)", (old_rules,)
+        )
+        assert not store.rules_hold(rules_key((), 3))
+
+        assert store.rekey_outdated() == 1
+
+        assert store.rules_hold(rules_key((), 3))
+        moved = conn.execute("SELECT DISTINCT finding_id FROM reports ORDER BY 1").fetchall()
+        assert sorted(row[0] for row in moved) == sorted([right, leak])
+        assert [f.id for f in store.history()] == [right]
+
+
+def test_a_rekey_keeps_a_store_of_mixed_rules_on_the_safe_path(tmp_path: Path) -> None:
+    with open_store(tmp_path / "f.db") as store:
+        store.ingest(_ingestion(_logs()))
+        store.conn.execute("UPDATE findings SET signature_version = 0")
+        store.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('signature_rules', 'mixed')"
+        )
+        store.rekey_outdated()
+        assert not store.rules_hold(rules_key((), 3))
 
 
 def test_show_finds_a_unique_prefix_and_keeps_every_stack(tmp_path: Path) -> None:

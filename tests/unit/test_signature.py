@@ -9,6 +9,7 @@ import pytest
 
 from harness.model import Frame
 from harness.triage.signature import (
+    IGNORE_FINGERPRINT,
     SIGNATURE_VERSION,
     frame_key,
     is_ignored,
@@ -155,12 +156,17 @@ def test_kind_access_and_frames_change_the_id() -> None:
 def test_id_is_short_hex_and_pinned() -> None:
     # Changing this value means every stored id changes: bump SIGNATURE_VERSION.
     sig = signature(report())
-    assert SIGNATURE_VERSION == 2
+    assert SIGNATURE_VERSION == 3
     assert len(sig.id) == 12 and int(sig.id, 16) >= 0
     text = "\x1f".join(
-        ["2", "heap-buffer-overflow", "WRITE", "", "parse_header", "read_file", "main"]
+        ["3", "heap-buffer-overflow", "WRITE", "", "parse_header", "read_file", "main"]
     )
-    assert sig.id == hashlib.sha256(text.encode()).hexdigest()[:12] == "65dd641e19ca"
+    assert sig.id == hashlib.sha256(text.encode()).hexdigest()[:12] == "ef40c2a9fdf4"
+
+
+def test_the_ignore_table_is_pinned_to_the_signature_version() -> None:
+    # An edit of IGNORE_RULES changes ids: bump SIGNATURE_VERSION, then pin anew.
+    assert (SIGNATURE_VERSION, IGNORE_FINGERPRINT) == (3, "1a6d8b52e68b")
 
 
 def test_all_frames_ignored_falls_back_to_raw_top() -> None:
