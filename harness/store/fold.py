@@ -78,9 +78,11 @@ def fold(
     # were folded in when they came (this spares a second triage the queries)
     state = _state(conn, fid, row, new_jobs)
     cleans = evidence.clean_runs(conn, fid, state.seen_time) if new_jobs else []
-    state, changes = lifecycle.evolve(
-        state, [s for s, _ in sightings], cleans, ingestion.clean_runs
-    )
+    # A log the store held already was folded in when it came: seeing it again
+    # is no new sighting (re-triaging a run changes no status). Only a finding
+    # the store has never recorded takes every log it is in.
+    seen = [s for s, is_fresh in sightings if is_fresh or row is None]
+    state, changes = lifecycle.evolve(state, seen, cleans, ingestion.clean_runs)
     muted = bool(row["muted"]) if row is not None else False
     if row is None and finding is not None:
         _insert_finding(conn, ingestion, finding, sightings)

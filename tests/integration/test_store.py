@@ -77,17 +77,19 @@ def test_schema_is_versioned_and_wal(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_new_then_open_and_same_logs_twice_change_no_counts(tmp_path: Path) -> None:
+def test_the_same_logs_twice_change_no_counts_and_no_status(tmp_path: Path) -> None:
     with open_store(tmp_path / "f.db") as store:
         first = store.ingest(_ingestion(_logs()))
         counts = _counts(store)
+        events = store.conn.execute("SELECT COUNT(*) FROM finding_events").fetchone()[0]
         again = store.ingest(_ingestion(_logs(), run="triage-2"))
         assert set(first.statuses.values()) == {"new"}
-        assert set(again.statuses.values()) == {"open"}
+        assert set(again.statuses.values()) == {"new"}  # not seen again: the same sighting
         assert (first.logs_added, first.reports_added) == (2, 3)
         assert (again.logs_added, again.reports_added) == (0, 0)
         assert _counts(store) == counts
         assert sorted(counts.values()) == [1, 2]
+        assert store.conn.execute("SELECT COUNT(*) FROM finding_events").fetchone()[0] == events
 
 
 def test_same_crash_in_a_later_run_still_counts(tmp_path: Path) -> None:

@@ -154,11 +154,12 @@ def test_second_triage_reads_nothing_and_changes_no_counts(
     original = parallel.parse_one
     monkeypatch.setattr(parallel, "parse_one", lambda p, s: calls.append(p) or original(p, s))
     code, second = _json(capsys, project, "logs", "--fail-on", "new")
-    assert code == 0 and calls == []
+    # the same logs are no new sighting: the finding is still new, and still gates
+    assert code == 1 and calls == []
     assert [(f["id"], f["count"]) for f in second["findings"]] == [
         (f["id"], f["count"]) for f in first["findings"]
     ]
-    assert {f["status"] for f in second["findings"]} == {"open"}
+    assert {f["status"] for f in second["findings"]} == {"new"}
     cli.main(["-C", str(project), "history"])
     history = capsys.readouterr().out
     assert OVERFLOW in history and " 2 " in history

@@ -116,7 +116,7 @@ def test_suppressed_reports_leave_the_findings_and_the_logs_alone(
     # From the store: the same findings, the same counts, no log read again.
     again, err_again = _triage(capsys, project)
     assert {f["id"] for f in again["findings"]} == ids
-    assert all(f["status"] == "open" for f in again["findings"])
+    assert all(f["status"] == "new" for f in again["findings"])
     assert err_again == err
 
     # Taking the rules out brings the findings back, from what the store kept.
