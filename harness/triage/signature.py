@@ -10,6 +10,13 @@
 4. id = sha256(SIGNATURE_VERSION, kind, access, direct/indirect, frame keys)[:12].
    The tool is not part of it: ASan and memcheck seeing one bug is one finding.
 
+A ThreadSanitizer report of two sides (a data race's two accesses, the
+acquisitions of a lock-order cycle) prints them in whichever order the
+runtime met them: gcc's runtime may print a race's read first where clang's
+prints its write, from the other thread. Such a report is keyed by the set of
+its sides, each its top N frames, in sorted order, and not by the access
+(see report_sides).
+
 Any change to the rules below changes ids: bump SIGNATURE_VERSION so the
 store re-keys findings made under the old rules (harness.store.rekey).
 """
@@ -31,10 +38,17 @@ from harness.triage.names import normalize_function
 #    abort, compiler-made static initializers and ThreadSanitizer's annotations
 #    are ignored.
 # 3: the interpreter frames below a Python or Node.js extension are ignored.
-SIGNATURE_VERSION = 3
+# 4: a data race is keyed by both its accesses' frames in sorted order, not
+#    by its access, and a lock-order inversion by the frames of every
+#    acquisition in its cycle.
+SIGNATURE_VERSION = 4
 DEFAULT_DEPTH = 3
 ID_LENGTH = 12
 TITLE_SEPARATOR = " ‹ "
+# Between the sides of a race or a lock cycle in a title.
+SIDES_SEPARATOR = " vs "
+# Between the frame keys of one side in the id (never part of a name).
+_SIDE_JOIN = "\x1e"
 # A function seen this often in the top frames of a stack overflow is recursing.
 RECURSION_WINDOW = 64
 RECURSION_MIN_REPEATS = 3
@@ -355,6 +369,34 @@ def deciding_stack(report: Report) -> Stack | None:
     return report.stack("crash") or (report.stacks[0] if report.stacks else None)
 
 
+def sided_stacks(report: Report) -> tuple[Stack | None, ...] | None:
+    """The stacks of a report's sides, as printed; None for a report of one
+    deciding stack. A data race has two (its access and the previous one;
+    None for a side whose stack the runtime could not restore), a
+    lock-order inversion one per mutex acquired in its cycle (the stacks
+    of `second_deadlock_stack=1`, where each was held before, left out)."""
+    kind = report.kind
+    if kind.startswith("data-race"):  # and data-race-on-vptr
+        return (report.stack("crash"), report.stack("previous"))
+    if kind == "lock-order-inversion":
+        return tuple(
+            stack
+            for stack in report.stacks
+            if stack.role in ("crash", "previous")
+            and "previously acquired" not in (stack.header or "")
+        )
+    return None
+
+
+def keyed_stacks(report: Report) -> tuple[Stack, ...]:
+    """Every stack whose frames the report's id rests on."""
+    sided = sided_stacks(report)
+    if sided is None:
+        stack = deciding_stack(report)
+        return (stack,) if stack is not None else ()
+    return tuple(stack for stack in sided if stack is not None)
+
+
 def leak_kind(report: Report) -> str | None:
     """`direct` or `indirect` for leaks, else None."""
     if report.kind != "leak":
@@ -414,6 +456,30 @@ def signature_frames(
     )
 
 
+def _side_order(side: tuple[SignatureFrame, ...]) -> tuple[object, ...]:
+    # by frame keys, an empty side last; then by place, so that of two sides
+    # with the same keys the same one is kept whichever was printed first
+    places = tuple((f.function or "", f.file or "", f.line or 0, f.module or "") for f in side)
+    return (not side, tuple(f.key for f in side), places)
+
+
+def report_sides(
+    report: Report, ignore: tuple[str, ...] = (), depth: int = DEFAULT_DEPTH
+) -> tuple[tuple[SignatureFrame, ...], ...] | None:
+    """The signature frames of each side of a report (see sided_stacks), in
+    sorted order, one of each distinct set of keys; a side with no stack is
+    empty and last. None for a report of one deciding stack."""
+    sided = sided_stacks(report)
+    if sided is None:
+        return None
+    sides = sorted((signature_frames(stack, ignore, depth) for stack in sided), key=_side_order)
+    distinct: list[tuple[SignatureFrame, ...]] = []
+    for side in sides:
+        if not distinct or [f.key for f in side] != [f.key for f in distinct[-1]]:
+            distinct.append(side)
+    return tuple(distinct)
+
+
 @dataclass(frozen=True, slots=True)
 class Signature:
     id: str
@@ -431,21 +497,32 @@ def _digest(parts: Sequence[str]) -> str:
 
 
 def make_title(
-    kind: str, access: str | None, leak: str | None, frames: Sequence[SignatureFrame]
+    kind: str,
+    access: str | None,
+    leak: str | None,
+    frames: Sequence[SignatureFrame],
+    others: Sequence[Sequence[SignatureFrame]] = (),
 ) -> str:
-    """`heap-buffer-overflow WRITE in f ‹ g ‹ main`; `leak (direct) in f ‹ main`."""
+    """`heap-buffer-overflow WRITE in f ‹ g ‹ main`; `leak (direct) in f ‹ main`;
+    with the other sides of a race: `data-race in f ‹ main vs g ‹ worker`."""
     head = f"{kind} ({leak})" if leak else kind
     if access:
         head = f"{head} {access}"
     if not frames:
         return head
-    return f"{head} in {TITLE_SEPARATOR.join(frame.key for frame in frames)}"
+    sides = [frames, *(side for side in others if side)]
+    places = SIDES_SEPARATOR.join(TITLE_SEPARATOR.join(f.key for f in side) for side in sides)
+    return f"{head} in {places}"
 
 
 def bug_key(report: Report, ignore: tuple[str, ...] = ()) -> str:
     """The second level: findings sharing the crash site and, for heap errors,
     the allocation or free site (the buggy buffer) are one bug."""
-    crash = signature_frames(deciding_stack(report), ignore, 1, report.kind == "stack-overflow")
+    sides = report_sides(report, ignore, 1)
+    if sides is not None:  # the first side in sorted order, whichever was printed first
+        crash = sides[0] if sides else ()
+    else:
+        crash = signature_frames(deciding_stack(report), ignore, 1, report.kind == "stack-overflow")
     site = report.stack("free") if report.kind == "double-free" else report.stack("alloc")
     if report.kind == "leak":
         site = None
@@ -463,6 +540,7 @@ def _stack_content(stack: Stack | None) -> tuple[object, ...] | None:
 def content_key(report: Report) -> tuple[object, ...]:
     """Everything `signature` reads of a report (pcs and addresses left out): two
     reports with equal keys have equal signatures, so callers may memoize on it."""
+    sided = sided_stacks(report)
     return (
         report.kind,
         report.access,
@@ -470,24 +548,36 @@ def content_key(report: Report) -> tuple[object, ...]:
         _stack_content(deciding_stack(report)),
         _stack_content(report.stack("alloc")),
         _stack_content(report.stack("free")),
+        None if sided is None else tuple(map(_stack_content, sided)),
     )
 
 
 def signature(report: Report, ignore: Sequence[str] = (), depth: int = DEFAULT_DEPTH) -> Signature:
     """The report's signature under the current rules (SIGNATURE_VERSION)."""
     extra = tuple(ignore)
-    recursive = report.kind == "stack-overflow"
-    frames = signature_frames(deciding_stack(report), extra, depth, recursive)
-    leak = leak_kind(report)
-    access = report.access if report.kind != "leak" else None
+    sides = report_sides(report, extra, depth)
+    if sides is None:
+        recursive = report.kind == "stack-overflow"
+        frames = signature_frames(deciding_stack(report), extra, depth, recursive)
+        leak = leak_kind(report)
+        access = report.access if report.kind != "leak" else None
+        keys = [frame.key for frame in frames]
+        title = make_title(report.kind, access, leak, frames)
+    else:
+        # Which side is printed first, and so which access the report names,
+        # is the runtime's choice: a race's read in one log is its write in another.
+        frames = sides[0] if sides else ()
+        leak = access = None
+        keys = [_SIDE_JOIN.join(frame.key for frame in side) for side in sides]
+        title = make_title(report.kind, None, None, frames, sides[1:])
     parts = [str(SIGNATURE_VERSION), report.kind, access or "", leak or ""]
     return Signature(
-        id=_digest(parts + [frame.key for frame in frames]),
+        id=_digest(parts + keys),
         version=SIGNATURE_VERSION,
         kind=report.kind,
         access=access,
         leak=leak,
         frames=frames,
-        title=make_title(report.kind, access, leak, frames),
+        title=title,
         bug_key=bug_key(report, extra),
     )

@@ -63,3 +63,30 @@ def test_a_signal_unsafe_call_is_keyed_by_the_handler(compiler: str) -> None:
         titles
         == ["signal-unsafe-call-inside-of-a-signal in unsafe_handler ‹ signal_unsafe ‹ main"] * 2
     )
+
+
+@pytest.mark.parametrize(
+    ("log", "title"),
+    [
+        # gcc printed the read in main first, clang the write, also in main
+        ("data_race", "data-race in bump ‹ data_race ‹ main vs bump ‹ racer"),
+        # gcc printed the read in main first, clang the write in the thread
+        ("locked_race", "data-race in bump ‹ locked_bumper vs bump ‹ locked_race ‹ main"),
+        ("heap_race", "data-race in heap_race ‹ main vs heap_writer"),
+    ],
+)
+def test_a_race_is_one_finding_whichever_access_the_runtime_printed_first(
+    log: str, title: str
+) -> None:
+    gcc, clang = (parse_file(DATA / f"{cc}-tsan/{log}.log").reports for cc in ("gcc", "clang"))
+    assert [signature(r).title for r in gcc + clang] == [title, title]
+    one, other = signature(gcc[0]), signature(clang[0])
+    assert one.id == other.id and one.bug_key == other.bug_key
+    # the finding's frames are those of the first side in sorted order, in both
+    assert [(f.key, f.line) for f in one.frames] == [(f.key, f.line) for f in other.frames]
+
+
+def test_races_of_different_callers_stay_different_findings() -> None:
+    logs = [f"{cc}-tsan/{log}" for cc in ("gcc", "clang") for log in ("data_race", "locked_race")]
+    ids = {log: signature(parse_file(DATA / f"{log}.log").reports[0]).id for log in logs}
+    assert len(set(ids.values())) == 2

@@ -29,6 +29,7 @@ def report(
     crash: tuple[Spec, ...] = ("parse_header", "read_file", "main"),
     alloc: tuple[Spec, ...] | None = None,
     free: tuple[Spec, ...] | None = None,
+    previous: tuple[Spec, ...] | None = None,
     tool: str = "asan",
     log: str = "a.log",
     offset: int = 0,
@@ -38,6 +39,8 @@ def report(
     stacks = []
     if crash:
         stacks.append(stack("crash", *crash))
+    if previous is not None:
+        stacks.append(stack("previous", *previous))
     if free is not None:
         stacks.append(stack("free", *free))
     if alloc is not None:
@@ -61,3 +64,14 @@ def leak_report(
     direct: str = "direct", alloc: tuple[Spec, ...] = ("malloc", "make_node", "main"), **kw: Any
 ) -> Report:
     return report(kind="leak", access=None, crash=(), alloc=alloc, tool="lsan", leak=direct, **kw)
+
+
+def race_report(
+    first: tuple[Spec, ...],
+    second: tuple[Spec, ...] | None,
+    access: str = "WRITE",
+    **kw: Any,
+) -> Report:
+    """A ThreadSanitizer data race: `first` the access printed first, `second`
+    the previous one (None: its stack was not restored)."""
+    return report(kind="data-race", access=access, crash=first, previous=second, tool="tsan", **kw)

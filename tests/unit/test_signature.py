@@ -7,7 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from harness.model import Frame
+from harness.model import Frame, Report
+from harness.triage.cluster import cluster
 from harness.triage.signature import (
     IGNORE_FINGERPRINT,
     SIGNATURE_VERSION,
@@ -16,7 +17,7 @@ from harness.triage.signature import (
     normalize_function,
     signature,
 )
-from tests.unit.reportbuilders import leak_report, report
+from tests.unit.reportbuilders import leak_report, race_report, report, stack
 
 
 @pytest.mark.parametrize(
@@ -156,17 +157,17 @@ def test_kind_access_and_frames_change_the_id() -> None:
 def test_id_is_short_hex_and_pinned() -> None:
     # Changing this value means every stored id changes: bump SIGNATURE_VERSION.
     sig = signature(report())
-    assert SIGNATURE_VERSION == 3
+    assert SIGNATURE_VERSION == 4
     assert len(sig.id) == 12 and int(sig.id, 16) >= 0
     text = "\x1f".join(
-        ["3", "heap-buffer-overflow", "WRITE", "", "parse_header", "read_file", "main"]
+        ["4", "heap-buffer-overflow", "WRITE", "", "parse_header", "read_file", "main"]
     )
-    assert sig.id == hashlib.sha256(text.encode()).hexdigest()[:12] == "ef40c2a9fdf4"
+    assert sig.id == hashlib.sha256(text.encode()).hexdigest()[:12] == "f5e11409a537"
 
 
 def test_the_ignore_table_is_pinned_to_the_signature_version() -> None:
     # An edit of IGNORE_RULES changes ids: bump SIGNATURE_VERSION, then pin anew.
-    assert (SIGNATURE_VERSION, IGNORE_FINGERPRINT) == (3, "1a6d8b52e68b")
+    assert (SIGNATURE_VERSION, IGNORE_FINGERPRINT) == (4, "1a6d8b52e68b")
 
 
 def test_all_frames_ignored_falls_back_to_raw_top() -> None:
@@ -227,3 +228,61 @@ def test_a_frame_with_only_a_source_location_is_keyed_by_its_file_not_its_line()
 
     assert here == moved == "<checksum.c>"
     assert elsewhere != here
+
+
+def test_a_race_keeps_its_id_whichever_access_is_printed_first() -> None:
+    # gcc's runtime printed this race's read in main first, clang's the write in the worker
+    main_side = ("count_shard", "merge", "main")
+    worker_side = ("count_shard", "worker")
+    read_first = signature(race_report(main_side, worker_side, access="READ"))
+    write_first = signature(race_report(worker_side, main_side, access="WRITE"))
+
+    assert read_first == write_first
+    assert read_first.access is None
+    assert read_first.title == "data-race in count_shard ‹ merge ‹ main vs count_shard ‹ worker"
+    assert [f.key for f in read_first.frames] == ["count_shard", "merge", "main"]
+
+
+def test_two_races_are_two_findings_even_through_one_access() -> None:
+    shared = ("count_shard", "worker")
+    races = [
+        race_report(shared, ("count_shard", "merge", "main")),
+        race_report(shared, ("count_shard", "flush", "main")),
+        race_report(("free_list_pop", "worker"), ("free_list_push", "main")),
+        race_report(("free_list_push", "main"), ("free_list_pop", "worker"), access="READ"),
+    ]
+    ids = [signature(race).id for race in races]
+    assert ids[0] != ids[1] and ids[2] == ids[3] and len(set(ids)) == 3
+    assert sorted(c.finding.count for c in cluster(races)) == [1, 1, 2]
+    assert len({signature(race).bug_key for race in races[:2]}) == 1  # one crash site
+
+
+def test_a_race_with_a_side_not_restored_is_not_a_race_with_itself() -> None:
+    both = signature(race_report(("bump", "worker"), ("bump", "worker")))
+    lost = signature(race_report(("bump", "worker"), None))
+    assert both.id != lost.id
+    assert both.title == lost.title == "data-race in bump ‹ worker"
+
+
+def test_a_lock_cycle_is_keyed_by_every_acquisition_wherever_it_starts() -> None:
+    def cycle(*edges: tuple[str, ...], held: bool = False) -> Report:
+        stacks = []
+        for n, edge in enumerate(edges):
+            role = "previous" if stacks else "crash"
+            acquired = f"Mutex M{n + 1} acquired here while holding mutex M{n} in main thread:"
+            stacks.append(replace(stack(role, "pthread_mutex_lock", *edge), header=acquired))
+            if held:  # TSAN_OPTIONS=second_deadlock_stack=1: where the held mutex was taken
+                before = f"Mutex M{n} previously acquired by the same thread here:"
+                stacks.append(replace(stack("previous", "take", "elsewhere"), header=before))
+        return replace(
+            report(kind="lock-order-inversion", access=None, tool="tsan"), stacks=tuple(stacks)
+        )
+
+    a, b, c = ("lock_ab", "main"), ("lock_bc", "worker"), ("lock_ca", "worker")
+    first = signature(cycle(a, b, c))
+    assert first.id == signature(cycle(b, c, a)).id == signature(cycle(c, a, b, held=True)).id
+    assert first.id != signature(cycle(a, b)).id
+    assert (
+        first.title
+        == "lock-order-inversion in lock_ab ‹ main vs lock_bc ‹ worker vs lock_ca ‹ worker"
+    )
