@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from harness.model import Frame, Report
-from harness.triage.signature import deciding_stack, is_ignored
+from harness.triage.signature import is_ignored, keyed_stacks
 
 
 def needs_symbol(frame: Frame, ignore: tuple[str, ...] = ()) -> bool:
@@ -22,8 +22,9 @@ def needs_symbol(frame: Frame, ignore: tuple[str, ...] = ()) -> bool:
 
 
 def is_unsymbolized(report: Report, ignore: Sequence[str] = ()) -> bool:
-    """True when a frame of the deciding stack is still only module+offset: the
-    finding id then rests on offsets, which change with every build."""
-    stack = deciding_stack(report)
+    """True when a frame of a stack the id is keyed by (the deciding stack; both
+    sides of a race) is still only module+offset: the finding id then rests on
+    offsets, which change with every build."""
     extra = tuple(ignore)
-    return stack is not None and any(needs_symbol(frame, extra) for frame in stack.frames)
+    stacks = keyed_stacks(report)
+    return any(needs_symbol(frame, extra) for stack in stacks for frame in stack.frames)

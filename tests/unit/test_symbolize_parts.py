@@ -3,6 +3,8 @@ cache, which frames need a symbol, and what happens without the binary."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from harness import config
@@ -110,6 +112,15 @@ def test_only_frames_the_signature_could_use_need_a_symbol():
     assert not needs_symbol(Frame(0, module="<unknown module>", module_offset=None))
     assert is_unsymbolized(crash(PROGRAM, LIBC))
     assert not is_unsymbolized(crash(LIBC))
+
+
+def test_a_race_is_unsymbolized_when_either_access_is():
+    # its id rests on the frames of both accesses
+    named = Frame(0, function="bump", module="/ci/out/prog", module_offset=0x1200)
+    race = replace(crash(named), kind="data-race", tool="tsan")
+    assert not is_unsymbolized(race)
+    assert is_unsymbolized(replace(race, stacks=(*race.stacks, Stack("previous", (PROGRAM,)))))
+    assert not is_unsymbolized(replace(race, stacks=(*race.stacks, Stack("alloc", (PROGRAM,)))))
 
 
 def test_without_the_binary_frames_keep_module_and_offset_and_the_report_is_flagged(tmp_path):
