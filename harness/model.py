@@ -136,7 +136,9 @@ class Finding:
 
     `reports` are whole or light Report objects (the first is the one shown);
     `stored` the other reports of the cluster that the store already held,
-    by place only (ReportRef). `count` counts both.
+    by place only (ReportRef). `count` counts both. A leak finding's
+    `leak_bytes` and `leak_objects` are the totals of all of them (None where
+    no report says, and for findings that are no leak).
     """
 
     id: str
@@ -153,6 +155,8 @@ class Finding:
     leak: str | None = None
     status: str | None = None
     stored: tuple[ReportRef, ...] = ()
+    leak_bytes: int | None = None
+    leak_objects: int | None = None
 
     @property
     def count(self) -> int:

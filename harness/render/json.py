@@ -64,6 +64,8 @@ def _finding(result: TriageResult, finding: Finding) -> dict[str, Any]:
         "status": finding.status,
         "count": finding.count,
         "leak": finding.leak,
+        "leak_bytes": finding.leak_bytes,
+        "leak_objects": finding.leak_objects,
         "bug": result.bugs.get(finding.id),
         "claimed_fixed": result.claims.get(finding.id),
         "unsymbolized": finding.id in result.unsymbolized,

@@ -37,8 +37,21 @@ def summary_line(result: TriageResult) -> str:
 
 
 def title_of(result: TriageResult, finding: Finding) -> str:
-    """The title, marked when the finding's id rests on module+offset frames."""
-    return finding.title + (" (unsymbolized)" if finding.id in result.unsymbolized else "")
+    """The title, marked when the finding's id rests on module+offset frames;
+    for a leak, what its reports leaked in all."""
+    title = finding.title + (" (unsymbolized)" if finding.id in result.unsymbolized else "")
+    leaked = leaked_text(finding)
+    return f"{title} — {leaked}" if leaked else title
+
+
+def leaked_text(finding: Finding) -> str:
+    """`74 bytes in 2 objects`, `74 bytes` or `2 objects`; empty when no report says."""
+    parts = []
+    if finding.leak_bytes is not None:
+        parts.append(_count(finding.leak_bytes, "byte"))
+    if finding.leak_objects is not None:
+        parts.append(_count(finding.leak_objects, "object"))
+    return " in ".join(parts)
 
 
 def build(result: TriageResult) -> TableView:

@@ -25,6 +25,33 @@ class Cluster:
     bug_key: str
 
 
+# The bytes and objects a finding's reports leaked in all, each None where
+# no report says (a finding that is no leak, a memcheck leak without sizes).
+Leaked = tuple[int | None, int | None]
+NOTHING_LEAKED: Leaked = (None, None)
+
+
+def leaked(reports: Iterable[Report]) -> Leaked:
+    """The bytes and objects `reports` leaked in all (their leak reports':
+    those the store keeps the sizes of)."""
+    total = NOTHING_LEAKED
+    for report in reports:
+        details = report.details
+        if report.kind == "leak" and details.get("leak"):
+            total = add_leaked(total, (details.get("bytes"), details.get("objects")))
+    return total
+
+
+def add_leaked(one: Leaked, other: Leaked) -> Leaked:
+    return (_plus(one[0], other[0]), _plus(one[1], other[1]))
+
+
+def _plus(one: int | None, other: int | None) -> int | None:
+    if one is None:
+        return other
+    return one if other is None else one + other
+
+
 # One C call per report: clustering sorts every report of a triage.
 _ORDER = attrgetter("source.log", "source.offset", "tool")
 
@@ -84,6 +111,7 @@ def _build(members: list[tuple[Report, Signature]]) -> Cluster:
     first, sig = members[0]
     rating = rate(sig.kind, sig.access)
     reports = tuple(report for report, _ in members)
+    size, objects = leaked(reports) if sig.kind == "leak" else NOTHING_LEAKED
     finding = Finding(
         id=sig.id,
         signature_version=sig.version,
@@ -97,5 +125,7 @@ def _build(members: list[tuple[Report, Signature]]) -> Cluster:
         frames=sig.frames,
         reports=reports,
         leak=sig.leak,
+        leak_bytes=size,
+        leak_objects=objects,
     )
     return Cluster(finding=finding, bug_key=sig.bug_key)

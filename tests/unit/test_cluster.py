@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
+from harness.model import Report
 from harness.triage.cluster import cluster
 from tests.unit.reportbuilders import leak_report, report
 
@@ -59,3 +61,34 @@ def test_equal_rank_is_broken_by_id() -> None:
     b = report(crash=("beta", "main"), log="2")
     ids = [c.finding.id for c in cluster([a, b])]
     assert ids == sorted(ids)
+
+
+def _sized(leak: Report, size: int, objects: int) -> Report:
+    """The leak report with its size, as the parsers give it."""
+    return replace(leak, details={**leak.details, "bytes": size, "objects": objects})
+
+
+def test_a_leak_finding_totals_the_bytes_and_objects_of_its_reports() -> None:
+    # GIVEN three leaks from one allocating line, in two logs, and an overflow
+    reports = [
+        _sized(leak_report(log="d.log"), 32, 1),
+        _sized(leak_report(log="d.log", offset=500), 10, 2),
+        _sized(leak_report(log="e.log"), 32, 1),
+        report(log="f.log"),
+    ]
+    # WHEN clustered
+    found = {c.finding.kind: c.finding for c in cluster(reports)}
+    # THEN the leak finding says what they leaked in all; the overflow says nothing
+    leak = found["leak"]
+    assert (leak.count, leak.leak_bytes, leak.leak_objects) == (3, 74, 4)
+    overflow = found["heap-buffer-overflow"]
+    assert (overflow.leak_bytes, overflow.leak_objects) == (None, None)
+
+
+def test_a_leak_without_a_size_adds_nothing_and_none_leaves_the_total_unknown() -> None:
+    sized = _sized(leak_report(log="d.log"), 24, 3)
+    unsized = leak_report(log="e.log")
+    (mixed,) = cluster([sized, unsized])
+    (alone,) = cluster([unsized])
+    assert (mixed.finding.leak_bytes, mixed.finding.leak_objects) == (24, 3)
+    assert (alone.finding.leak_bytes, alone.finding.leak_objects) == (None, None)

@@ -118,6 +118,41 @@ def test_table_rows_in_rank_order() -> None:
     assert "unparsed: bad.log: header without a stack" in text
 
 
+def _with_sized_leaks() -> TriageResult:
+    """The result with two sized leaks (74 bytes in 2 objects) in place of its one."""
+    result = _result()
+    leaks = [
+        replace(leak_report(log="crash.log", offset=offset), details=details)
+        for offset, details in (
+            (900, {"leak": "direct", "bytes": 64, "objects": 1}),
+            (1400, {"leak": "direct", "bytes": 10, "objects": 1}),
+        )
+    ]
+    (leak,) = cluster(leaks)
+    findings = (result.findings[0], replace(leak.finding, status="new"))
+    return replace(result, findings=findings)
+
+
+def test_json_leak_findings_say_what_they_leaked_and_others_null() -> None:
+    doc = _written(_with_sized_leaks())
+    overflow, leak = doc["findings"]
+    assert (leak["leak"], leak["leak_bytes"], leak["leak_objects"]) == ("direct", 74, 2)
+    assert (overflow["leak"], overflow["leak_bytes"], overflow["leak_objects"]) == (None,) * 3
+    assert list(leak)[-1] == "reports"
+
+
+def test_table_and_markdown_follow_a_leak_title_with_what_it_leaked() -> None:
+    result = _with_sized_leaks()
+    rows = table.build(result).rows
+    assert rows[1][4] == "leak (direct) in make_node ‹ main — 74 bytes in 2 objects"
+    assert "—" not in rows[0][4]
+    lines = markdown.build(result).lines
+    assert any(
+        line.startswith("| ") and "make\\_node ‹ main — 74 bytes in 2 objects |" in line
+        for line in lines
+    )
+
+
 def test_markdown_escapes_log_text() -> None:
     result = _result()
     evil = replace(result.findings[0], title="x <script>alert(1)</script> | y")
