@@ -37,7 +37,7 @@ from harness.store.light import rules_key
 from harness.suppress import Rule, SuppressResult, load_rules, suppress
 from harness.symbolize.settings import SymbolizeSettings
 from harness.symbolize.wanted import is_unsymbolized
-from harness.triage.cluster import Cluster, cluster_signed, sign
+from harness.triage.cluster import Cluster, Leaked, cluster_signed, sign
 from harness.triage.intake import take_in, whole_representatives
 from harness.triage.signature import DEFAULT_DEPTH, Signature, content_key, signature
 from harness.triage.sources import STDIN, LogFile, discover
@@ -171,7 +171,12 @@ def _triage(
     clusters = _whole_stored(clusters, store, loaded.stored)
     if store is not None and loaded.refs:
         clusters = merge_stored(
-            clusters, loaded.refs, _whole_reader(store, loaded.stored), opts.ignore, opts.depth
+            clusters,
+            loaded.refs,
+            _whole_reader(store, loaded.stored),
+            opts.ignore,
+            opts.depth,
+            loaded.leaks,
         )
     notes = (*loaded.notes, *(symbolizer.notes if symbolizer else ()))
     statuses: dict[str, str] = {}
@@ -275,6 +280,7 @@ class _Loaded:
     stored: dict[str, str] = field(default_factory=dict)  # shown → key, logs read from the store
     # finding id → its stored reports by place, when the stored ids hold (see _load)
     refs: dict[str, list[ReportRef]] = field(default_factory=dict)
+    leaks: dict[str, Leaked] = field(default_factory=dict)  # what those leaked, per finding id
     notes: tuple[str, ...] = ()  # the workers' symbolizer notes
 
 
@@ -294,6 +300,7 @@ def _load(files: Sequence[LogFile], store: Store | None, commit: Commit, opts: _
                 if f.shown in known
             }
             loaded.refs = store.stored_refs(places)
+            loaded.leaks = store.stored_leaks(places)
         else:
             shown_by_key = {key: shown for shown, (key, _) in known.items()}
             loaded.signed = _stored_signed(store, shown_by_key, by_log, opts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from harness.store import evidence, light, nightlies, queries, rekey, tracking
 from harness.store.ingestion import Ingestion, LogEntry, Outcome, RunRow, existing_keys, ingest
 from harness.store.queries import FindingDetail, StoredFinding
 from harness.store.schema import SCHEMA_VERSION, migrate
+from harness.triage.cluster import Leaked
 
 __all__ = [
     "FindingDetail",
@@ -92,6 +93,11 @@ class Store:
     ) -> dict[str, list[ReportRef]]:
         """finding id → the stored reports of logs `places` names, by place (light.stored_refs)."""
         return light.stored_refs(self.conn, places)
+
+    def stored_leaks(self, places: Collection[str]) -> dict[str, Leaked]:
+        """finding id → the bytes and objects its stored reports of the logs
+        `places` names (log keys) leaked in all (light.stored_leaks)."""
+        return light.stored_leaks(self.conn, places)
 
     def whole_at(self, key: str, finding: str, ref: ReportRef) -> Report | None:
         return light.whole_at(self.conn, key, finding, ref)

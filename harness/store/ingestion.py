@@ -168,6 +168,9 @@ def _insert_logs(conn: sqlite3.Connection, ingestion: str, logs: Iterable[LogEnt
     )
 
 
+_NO_SIZE = (None, None)  # leak_bytes, leak_objects of a report that is no leak
+
+
 def _insert_reports(
     conn: sqlite3.Connection,
     logs: Iterable[LogEntry],
@@ -185,16 +188,18 @@ def _insert_reports(
             stacks.update((digest, known[digest]) for digest in hashes if digest not in stacks)
         for r, digest in zip(entry.reports, hashes, strict=True):
             leak = r.details.get("leak") if r.kind == "leak" else None
+            size = (r.details.get("bytes"), r.details.get("objects")) if leak else _NO_SIZE
             report_rows.append(
                 (entry.key, r.source.offset, r.source.length, r.source.pid, r.tool, r.kind)
                 + (r.access, r.access_size, r.address, int(r.truncated), leak, r.headline)
                 + (digest, finding_of[(r.source.log, r.source.offset)])
+                + size
             )
     conn.executemany("INSERT OR IGNORE INTO stacks (hash, json) VALUES (?, ?)", stacks.items())
     conn.executemany(
         "INSERT INTO reports (log_key, offset, length, pid, tool, kind, access, access_size,"
-        " address, truncated, leak, headline, stacks_hash, finding_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " address, truncated, leak, headline, stacks_hash, finding_id, leak_bytes, leak_objects)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         report_rows,
     )
     return len(report_rows)

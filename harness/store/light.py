@@ -10,7 +10,8 @@ report a finding shows first is read again whole (`whole_report`).
 Lighter still, when every stored report was signed under the rules of this
 triage (`rules_hold`), its finding id is read from the store as it is and
 its report comes back as a place only (`stored_refs`): no Report object,
-no signature.
+no signature. What its leak reports leaked is summed per finding apart
+(`stored_leaks`), over those reports alone.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from operator import itemgetter
@@ -26,7 +27,8 @@ from typing import Any
 
 from harness.model import Frame, Report, ReportRef, Source, Stack
 from harness.store import rows
-from harness.store.queries import report_rows
+from harness.store.queries import leak_rows, report_rows
+from harness.triage.cluster import NOTHING_LEAKED, Leaked, add_leaked
 from harness.triage.signature import IGNORE_FINGERPRINT, SIGNATURE_VERSION
 
 # meta key: the rules (rules_key) every stored report's finding id was made
@@ -45,7 +47,7 @@ class StoredGroup:
 
 _LIGHT_COLUMNS = (
     "log_key, offset, length, pid, tool, kind, access, access_size, address, truncated,"
-    " leak, stacks_hash"
+    " leak, stacks_hash, leak_bytes, leak_objects"
 )
 
 
@@ -56,7 +58,8 @@ def stored_groups(conn: sqlite3.Connection, shown_by_key: Mapping[str, str]) -> 
     stacks_of: dict[str | None, tuple[Stack, ...]] = {}
     groups: dict[tuple[object, ...], StoredGroup] = {}
     for row in report_rows(conn, shown_by_key, _LIGHT_COLUMNS):
-        key, off, length, pid, tool, kind, acc, size, addr, trunc, leak, digest = row
+        key, off, length, pid, tool, kind, acc, size, addr, trunc, leak, digest = row[:12]
+        leaked, objects = row[12:]
         shown = shown_by_key.get(key)
         if shown is None:
             continue
@@ -72,7 +75,7 @@ def stored_groups(conn: sqlite3.Connection, shown_by_key: Mapping[str, str]) -> 
             (),
             None,
             bool(trunc),
-            {"leak": leak} if leak else {},
+            rows.leak_details(leak, leaked, objects) if leak else {},
         )
         group = groups.get((digest, kind, acc, leak))
         if group is None:
@@ -186,6 +189,16 @@ def stored_refs(
             refs.append(ref)
     for refs in found.values():
         refs.sort(key=_PLACE)
+    return found
+
+
+def stored_leaks(conn: sqlite3.Connection, places: Collection[str]) -> dict[str, Leaked]:
+    """finding id → the bytes and objects its stored reports of the logs
+    `places` names (log keys) leaked in all: what stored_refs leaves out."""
+    found: dict[str, Leaked] = {}
+    for key, fid, size, objects in leak_rows(conn, places):
+        if key in places:
+            found[fid] = add_leaked(found.get(fid, NOTHING_LEAKED), (size, objects))
     return found
 
 

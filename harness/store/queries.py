@@ -149,7 +149,7 @@ def detail(conn: sqlite3.Connection, prefix: str) -> FindingDetail:
 
 _STORED_COLUMNS = (
     "log_key, offset, length, pid, tool, kind, access, access_size, address, truncated,"
-    " leak, headline, stacks_hash"
+    " leak, headline, stacks_hash, leak_bytes, leak_objects"
 )
 
 
@@ -177,6 +177,8 @@ def stored_reports(conn: sqlite3.Connection, shown_by_key: Mapping[str, str]) ->
         leak,
         head,
         digest,
+        leaked,
+        objects,
     ) in report_rows(conn, shown_by_key, _STORED_COLUMNS):
         shown = shown_by_key.get(key)
         if shown is None:
@@ -198,7 +200,7 @@ def stored_reports(conn: sqlite3.Connection, shown_by_key: Mapping[str, str]) ->
                 stacks,
                 None,
                 bool(trunc),
-                {"leak": leak} if leak else {},
+                rows.leak_details(leak, leaked, objects) if leak else {},
             )
         )
     return found
@@ -210,20 +212,38 @@ def report_rows(
     """`columns` of the stored reports of `keys` (and maybe of other logs too), as tuples."""
     cursor = conn.cursor()
     cursor.row_factory = None
-    stored = conn.execute("SELECT COUNT(*) FROM logs").fetchone()[0]
-    if 2 * len(keys) >= stored:
+    if _most_logs(conn, keys):
         # Most logs wanted (a triage of an unchanged corpus): one scan costs
         # less than looking each log up; the caller skips the others.
         return cursor.execute(f"SELECT {columns} FROM reports ORDER BY id")
-    return _rows_of(cursor, keys, columns)
+    return _rows_of(cursor, keys, columns, "ORDER BY id")
+
+
+def leak_rows(
+    conn: sqlite3.Connection, keys: Collection[str]
+) -> Iterable[tuple[str, str, int | None, int | None]]:
+    """Log key, finding id, bytes and objects of the stored leak reports of
+    `keys` (and maybe of other logs too), in no order: read from their own
+    index (reports_leaks), never from the other reports."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    columns = "log_key, finding_id, leak_bytes, leak_objects"
+    if _most_logs(conn, keys):
+        return cursor.execute(f"SELECT {columns} FROM reports WHERE leak IS NOT NULL")
+    return _rows_of(cursor, keys, columns, "AND leak IS NOT NULL")
+
+
+def _most_logs(conn: sqlite3.Connection, keys: Collection[str]) -> bool:
+    """Whether `keys` name at least half the stored logs."""
+    return 2 * len(keys) >= conn.execute("SELECT COUNT(*) FROM logs").fetchone()[0]
 
 
 def _rows_of(
-    cursor: sqlite3.Cursor, keys: Collection[str], columns: str
+    cursor: sqlite3.Cursor, keys: Collection[str], columns: str, rest: str
 ) -> Iterable[tuple[Any, ...]]:
     for chunk in _chunks(list(keys), 900):
         marks = ",".join("?" * len(chunk))
-        query = f"SELECT {columns} FROM reports WHERE log_key IN ({marks}) ORDER BY id"
+        query = f"SELECT {columns} FROM reports WHERE log_key IN ({marks}) {rest}"
         yield from cursor.execute(query, chunk)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from typing import Any
@@ -14,6 +15,15 @@ from harness.model import Frame, Report, SignatureFrame, Source, Stack
 _FRAME_FIELDS = ("index", "function", "file", "line", "column", "module", "module_offset")
 # One C call per frame: stacks_key runs on every report of a triage.
 _frame_values = attrgetter(*_FRAME_FIELDS)
+
+# A leak's size as each tool's headline says it: LSan "Direct leak of 37
+# byte(s) in 3 object(s) allocated from:", memcheck "64 (32 direct, 32
+# indirect) bytes in 1 blocks are definitely lost in ...", the ledgers
+# "ltrace: 24 byte(s) in 3 block(s) still allocated at exit, ...".
+_LEAK_SIZE = re.compile(
+    r"(?P<bytes>[\d,]+) (?:\((?P<direct>[\d,]+) direct, [\d,]+ indirect\) )?"
+    r"byte(?:s|\(s\)) in (?P<objects>[\d,]+) (?:object|block)"
+)
 
 StacksKey = tuple[tuple[str, str | None, str | None, tuple[tuple[object, ...], ...]], ...]
 
@@ -88,9 +98,32 @@ def frames_from_json(text: str) -> tuple[SignatureFrame, ...]:
     return tuple(SignatureFrame(**item) for item in json.loads(text))
 
 
+def leak_size(headline: str) -> tuple[int, int] | None:
+    """(bytes, objects) of a leak, read from its report's headline as the
+    parsers read them (of a memcheck block that holds others, its own bytes,
+    the direct ones); None when the headline says no size."""
+    found = _LEAK_SIZE.search(headline)
+    if found is None:
+        return None
+    size = found.group("direct") or found.group("bytes")
+    return int(size.replace(",", "")), int(found.group("objects").replace(",", ""))
+
+
+def leak_details(leak: str, size: int | None, objects: int | None) -> dict[str, Any]:
+    """A stored leak report's details, as the parsers give them."""
+    details: dict[str, Any] = {"leak": leak}
+    if size is not None:
+        details["bytes"] = size
+    if objects is not None:
+        details["objects"] = objects
+    return details
+
+
 def report_from_row(row: Mapping[str, Any], log: str, stacks: tuple[Stack, ...]) -> Report:
     """A Report rebuilt from its row, placed in `log` (the path as given now)."""
-    details: dict[str, Any] = {"leak": row["leak"]} if row["leak"] else {}
+    details: dict[str, Any] = {}
+    if row["leak"]:
+        details = leak_details(row["leak"], row["leak_bytes"], row["leak_objects"])
     return Report(
         tool=row["tool"],
         kind=row["kind"],

@@ -1,6 +1,7 @@
 """The SQLite schema and its migrations.
 
-Each migration is a list of statements run in one transaction; the
+Each migration is a list of steps run in one transaction: SQL statements,
+or a function for what SQL cannot say (reading numbers out of text). The
 `schema_version` table records how far a database has come. Add a
 migration at the end, never edit one that has shipped.
 """
@@ -8,8 +9,22 @@ migration at the end, never edit one that has shipped.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
+from harness.store.rows import leak_size
+
+Step = str | Callable[[sqlite3.Connection], None]
+
+
+def _leak_sizes_from_headlines(conn: sqlite3.Connection) -> None:
+    """Bytes and objects of the leak reports stored before they had columns,
+    read from their headlines as the parsers read them."""
+    found = conn.execute("SELECT id, headline FROM reports WHERE leak IS NOT NULL").fetchall()
+    sizes = [(*size, row[0]) for row in found if (size := leak_size(row[1])) is not None]
+    conn.executemany("UPDATE reports SET leak_bytes = ?, leak_objects = ? WHERE id = ?", sizes)
+
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (
     # 1: runs, logs, reports, findings and their lifecycle events.
     (
         """CREATE TABLE runs (
@@ -112,6 +127,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             mail TEXT NOT NULL)  -- sent, not needed, off, not configured, dry-run, failed""",
         "CREATE INDEX nightlies_by_branch ON nightlies(branch, finished)",
     ),
+    # 4: the bytes and objects of each leak report (a leak finding shows their
+    # totals); the index lets a triage of an unchanged corpus sum them
+    # without reading the other reports.
+    (
+        "ALTER TABLE reports ADD COLUMN leak_bytes INTEGER",
+        "ALTER TABLE reports ADD COLUMN leak_objects INTEGER",
+        _leak_sizes_from_headlines,
+        """CREATE INDEX reports_leaks ON reports(log_key, finding_id, leak_bytes, leak_objects)
+            WHERE leak IS NOT NULL""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -129,8 +154,11 @@ def migrate(conn: sqlite3.Connection) -> int:
     try:
         found = current_version(conn)
         for number in range(found + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[number - 1]:
-                conn.execute(statement)
+            for step in MIGRATIONS[number - 1]:
+                if isinstance(step, str):
+                    conn.execute(step)
+                else:
+                    step(conn)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (number,))
         conn.execute("COMMIT")
     except BaseException:

@@ -61,7 +61,10 @@ def take_in(
             stacks_of[digest] = rows.stacks_from_json(text, frames)
         for d in batch.logs:
             reports = []
-            for off, length, pid, tool, kind, acc, size, addr, trunc, leak, head, h, sig in d.rows:
+            for (
+                off, length, pid, tool, kind, acc, size, addr, trunc, leak, head, h, sig,
+                leaked, objects,
+            ) in d.rows:  # fmt: skip
                 report = Report(
                     tool,
                     kind,
@@ -74,7 +77,7 @@ def take_in(
                     stacks_of[h],
                     None,
                     trunc,
-                    {"leak": leak} if leak else {},
+                    rows.leak_details(leak, leaked, objects) if leak else {},
                 )
                 reports.append(report)
                 intake.signed.append((report, signatures[sig]))

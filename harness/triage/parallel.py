@@ -50,11 +50,14 @@ class Parsed:
 # One report reduced to plain values, in this order:
 # offset, length, pid, tool, kind, access, access_size, address, truncated,
 # leak ("direct"/"indirect" for leaks, as the store keeps it), headline,
-# stacks hash, signature id.
+# stacks hash, signature id, and a leak's bytes and objects.
 ReportRow = tuple[
     int, int, "int | None", str, str, "str | None", "int | None", "str | None", bool,
-    "str | None", str, str, str,
+    "str | None", str, str, str, "int | None", "int | None",
 ]  # fmt: skip
+
+
+_NO_SIZE = (None, None)  # the bytes and objects of a report that is no leak
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,10 +151,11 @@ class Digester:
             sig_id = self._ids[sig_key] = sig.id
             self._signatures[sig.id] = sig
         leak = r.details.get("leak") if r.kind == "leak" else None
+        size = (r.details.get("bytes"), r.details.get("objects")) if leak else _NO_SIZE
         s = r.source
         return (
             (s.offset, s.length, s.pid, r.tool, r.kind, r.access, r.access_size, r.address)
-            + (r.truncated, leak, r.headline, digest, sig_id)
+            + (r.truncated, leak, r.headline, digest, sig_id) + size
         )  # fmt: skip
 
 

@@ -5,7 +5,8 @@ Taken only when every stored finding id was made under the signature rules
 of this triage (harness.store.light.rules_hold): the ids are read as they
 are. Each finding's first report, when a stored one, is read back whole and
 signed again: title, frames and bug come from it, as they would from the
-first report of a cluster built from Report objects.
+first report of a cluster built from Report objects. What the stored
+reports leaked comes summed per finding, as the places leave it out.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from operator import itemgetter
 
 from harness.errors import HarnessError
 from harness.model import Finding, Report, ReportRef
-from harness.triage.cluster import Cluster, rank_key, report_order
+from harness.triage.cluster import (
+    NOTHING_LEAKED,
+    Cluster,
+    Leaked,
+    add_leaked,
+    rank_key,
+    report_order,
+)
 from harness.triage.severity import rate
 from harness.triage.signature import DEFAULT_DEPTH, signature
 
@@ -31,13 +39,16 @@ def merge_stored(
     whole: WholeReader,
     ignore: Sequence[str] = (),
     depth: int = DEFAULT_DEPTH,
+    leaks: Mapping[str, Leaked] | None = None,
 ) -> tuple[Cluster, ...]:
     """The clusters with the stored reports of each finding id added (`stored`
-    lists them in report order), ranked again."""
+    lists them in report order), ranked again. `leaks` says what each
+    finding's stored reports leaked in all (none: nothing)."""
     by_id = {c.finding.id: c for c in clusters}
     merged = [c for c in clusters if c.finding.id not in stored]
     for fid, refs in stored.items():
-        merged.append(_merged(fid, by_id.get(fid), refs, whole, ignore, depth))
+        stored_leaked = (leaks or {}).get(fid, NOTHING_LEAKED)
+        merged.append(_merged(fid, by_id.get(fid), refs, stored_leaked, whole, ignore, depth))
     return tuple(sorted(merged, key=lambda c: rank_key(c.finding)))
 
 
@@ -45,17 +56,28 @@ def _merged(
     fid: str,
     parsed: Cluster | None,
     refs: Sequence[ReportRef],
+    stored_leaked: Leaked,
     whole: WholeReader,
     ignore: Sequence[str],
     depth: int,
 ) -> Cluster:
     tools = set(map(_TOOL, refs))
     first = refs[0]
+    size, objects = stored_leaked
     if parsed is not None:
         tools.update(parsed.finding.tools)
+        size, objects = add_leaked(
+            stored_leaked, (parsed.finding.leak_bytes, parsed.finding.leak_objects)
+        )
         lead = report_order(parsed.finding.reports[0])
         if lead < (first.log, first.offset, first.tool):
-            finding = replace(parsed.finding, stored=tuple(refs), tools=tuple(sorted(tools)))
+            finding = replace(
+                parsed.finding,
+                stored=tuple(refs),
+                tools=tuple(sorted(tools)),
+                leak_bytes=size,
+                leak_objects=objects,
+            )
             return replace(parsed, finding=finding)
     report = whole(fid, first)
     if report is None:
@@ -81,5 +103,7 @@ def _merged(
         reports=(report, *(parsed.finding.reports if parsed is not None else ())),
         leak=sig.leak,
         stored=tuple(refs[1:]),
+        leak_bytes=size,
+        leak_objects=objects,
     )
     return Cluster(finding=finding, bug_key=sig.bug_key)

@@ -175,6 +175,27 @@ def test_leaks_mode_logs_read_as_leak_reports(leaks_run):
     assert "make_record" in functions
 
 
+def test_leaks_mode_leaks_are_findings_with_their_bytes_and_objects(leaks_run, c_project, tmp_path):
+    run_dir, _ = leaks_run
+    log = _logs(run_dir, _jobs(run_dir)["leaker:-"], r"/lsan\.\d+$")[0]
+    blocks = re.findall(r"Direct leak of (\d+) byte\(s\) in (\d+) object", log)
+    assert blocks
+    printed = tuple(sum(int(block[i]) for block in blocks) for i in (0, 1))
+    line = 1 + PROGRAMS["leaker"].splitlines().index("  struct record *r = malloc(sizeof *r);")
+    out = tmp_path / "triage.json"
+    args = ["--db", str(tmp_path / "findings.db"), "triage", str(run_dir)]
+    findings = []
+    for _ in ("first", "second: from the store"):
+        assert _harness(c_project, *args, "--format", "json", "-o", str(out)) == 0
+        findings.append(json.loads(out.read_text())["findings"])
+    for found in findings:
+        (leak,) = [f for f in found if f["kind"] == "leak"]
+        assert (leak["leak_bytes"], leak["leak_objects"]) == printed
+        top = leak["frames"][0]
+        assert top["key"] == "make_record"
+        assert (Path(top["file"]).name, top["line"]) == ("leaker.c", line)
+
+
 def test_plain_build_missing_names_the_build_command(tmp_path, capsys):
     (tmp_path / "harness.toml").write_text(TOML)
     (tmp_path / "src").mkdir()

@@ -190,6 +190,32 @@ def test_triage_makes_exactly_the_expected_findings(sample_triage: dict, truth: 
         assert {f["leak"] for f in findings} == expected
 
 
+# What each leak finding of a sample leaked over all its triggering inputs
+# (samples/README.md): leak_direct's strdup'ed copies of "/../etc/passwd" (15
+# bytes) and of "/a/../../b", "/../.." and "/x/y/z/../../../.." (11 + 7 + 19);
+# leak_indirect's three 32-byte contacts, each holding its strdup'ed name
+# ("Bjarne", "Margaret", "Katherine": 7 + 9 + 10 bytes).
+LEAKED = {
+    "leak_direct": {"direct": (52, 4)},
+    "leak_indirect": {"direct": (96, 3), "indirect": (26, 3)},
+}
+
+
+def test_leak_findings_total_the_samples_leaked_bytes_also_from_the_store(
+    sample_run: SampleRun, sample_triage: dict
+):
+    out = sample_run.root / "triage-again.json"
+    argv = ["-C", str(sample_run.root), "triage", str(sample_run.run_dir)]
+    assert main([*argv, "--format", "json", "-o", str(out)]) == 0
+    again = json.loads(out.read_text(encoding="utf-8"))
+
+    for target, expected in LEAKED.items():
+        for triage in (sample_triage, again):
+            findings = _findings_of(triage, target)
+            leaked = {f["leak"]: (f["leak_bytes"], f["leak_objects"]) for f in findings}
+            assert leaked == expected, (sample_run.cc, target)
+
+
 def test_no_finding_mixes_two_targets(sample_triage: dict):
     for finding in sample_triage["findings"]:
         targets = {(r["input"] or "").split("/")[1] for r in finding["reports"]}
