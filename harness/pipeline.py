@@ -37,7 +37,7 @@ from harness.store.light import rules_key
 from harness.suppress import Rule, SuppressResult, load_rules, suppress
 from harness.symbolize.settings import SymbolizeSettings
 from harness.symbolize.wanted import is_unsymbolized
-from harness.triage.cluster import Cluster, Leaked, cluster_signed, sign
+from harness.triage.cluster import Cluster, Leaked, cluster_signed, sign, with_shown_frames
 from harness.triage.intake import take_in, whole_representatives
 from harness.triage.signature import DEFAULT_DEPTH, Signature, content_key, signature
 from harness.triage.sources import STDIN, LogFile, discover
@@ -85,6 +85,8 @@ class TriageResult:
     root: str = ""
     # finding → a commit whose message claims it fixed, though it still reproduces
     claims: dict[str, str] = field(default_factory=dict)
+    # finding → the commit the store first saw it at (empty without a store)
+    first_seen: dict[str, str | None] = field(default_factory=dict)
     # findings whose first report still has frames with only module+offset
     unsymbolized: frozenset[str] = frozenset()
     # what kept frames unsymbolized (binary not found, build-id mismatch, ...)
@@ -169,6 +171,7 @@ def _triage(
         clusters = cluster_signed(screened.kept)
         clusters = whole_representatives(clusters, loaded.parsed, symbolizer)
     clusters = _whole_stored(clusters, store, loaded.stored)
+    clusters = with_shown_frames(clusters, opts.ignore, opts.depth)
     if store is not None and loaded.refs:
         clusters = merge_stored(
             clusters,
@@ -181,6 +184,7 @@ def _triage(
     notes = (*loaded.notes, *(symbolizer.notes if symbolizer else ()))
     statuses: dict[str, str] = {}
     claimed: dict[str, str] = {}
+    first_seen: dict[str, str | None] = {}
     if store is not None:
         run = RunRow(_ingestion_id(), "triage", commit.sha, commit.branch, commit.dirty, utc_now())
         ingestion = Ingestion(
@@ -201,6 +205,7 @@ def _triage(
             reporting = {ref.log for refs in loaded.refs.values() for ref in refs}
             reproducers.keep(root or Path.cwd(), found.jobs, loaded.entries, reporting)
         claimed = claims.contradicted(store, root or Path.cwd(), outcome.seen)
+        first_seen = store.first_commits(c.finding.id for c in clusters)
     findings = tuple(replace(c.finding, status=statuses.get(c.finding.id)) for c in clusters)
     stats = Stats(
         logs=len(loaded.entries),
@@ -220,6 +225,7 @@ def _triage(
         stored=store is not None,
         root=str(root or Path.cwd()),
         claims=claimed,
+        first_seen=first_seen,
         unsymbolized=frozenset(
             c.finding.id for c in clusters if is_unsymbolized(c.finding.reports[0], opts.ignore)
         ),

@@ -43,6 +43,7 @@ class _ReportFile:
             commit=result.commit.sha,
             project=None,
             root=result.root,
+            first_seen=result.first_seen,
             generated=utc_now(),
         )
 

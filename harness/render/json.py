@@ -68,6 +68,7 @@ def _finding(result: TriageResult, finding: Finding) -> dict[str, Any]:
         "leak_objects": finding.leak_objects,
         "bug": result.bugs.get(finding.id),
         "claimed_fixed": result.claims.get(finding.id),
+        "first_seen": result.first_seen.get(finding.id),
         "unsymbolized": finding.id in result.unsymbolized,
         "reports": _reports(result, finding),  # last: see _write_finding
     }

@@ -111,6 +111,10 @@ class Store:
     def detail(self, finding: str) -> FindingDetail:
         return queries.detail(self.conn, finding)
 
+    def first_commits(self, ids: Iterable[str]) -> dict[str, str | None]:
+        """finding id → the commit it was first seen at, for the stored ones of `ids`."""
+        return queries.first_commits(self.conn, ids)
+
     def history(self) -> tuple[StoredFinding, ...]:
         return queries.history(self.conn)
 

@@ -104,6 +104,16 @@ def resolve(conn: sqlite3.Connection, prefix: str) -> str:
     return ids[0]
 
 
+def first_commits(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, str | None]:
+    """finding id → the commit it was first seen at (None: outside a repository)."""
+    found: dict[str, str | None] = {}
+    for chunk in _chunks(list(ids), 900):
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT id, first_commit FROM findings WHERE id IN ({marks})"
+        found.update(conn.execute(query, chunk).fetchall())
+    return found
+
+
 def history(conn: sqlite3.Connection) -> tuple[StoredFinding, ...]:
     """Every stored finding, oldest first; within one ingestion most severe first."""
     found = tuple(_stored(row) for row in conn.execute(_FINDING_QUERY))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 
 from harness.model import Finding, Report
@@ -99,6 +99,23 @@ def cluster_signed(signed: Iterable[tuple[Report, Signature]]) -> tuple[Cluster,
         groups[member[1].id].append(member)
     clusters = [_build(members) for members in groups.values()]
     return tuple(sorted(clusters, key=lambda c: rank_key(c.finding)))
+
+
+def with_shown_frames(
+    clusters: Iterable[Cluster], ignore: Sequence[str] = (), depth: int = DEFAULT_DEPTH
+) -> tuple[Cluster, ...]:
+    """Each finding with its signature frames as the report it shows first
+    prints them. Reports signed once per distinct content share a signature
+    whose file:line came from whichever of them was signed first; the keys,
+    and so the id, are the same for all, but the lines shown must not depend
+    on the order logs were read in."""
+    out = []
+    for c in clusters:
+        sig = signature(c.finding.reports[0], ignore, depth)
+        if sig.id == c.finding.id and sig.frames != c.finding.frames:
+            c = replace(c, finding=replace(c.finding, frames=sig.frames))
+        out.append(c)
+    return tuple(out)
 
 
 def rank_key(finding: Finding) -> tuple[int, int, str]:

@@ -143,7 +143,19 @@ def test_json_contract_from_a_run(capsys: pytest.CaptureFixture[str], project: P
     assert doc["stats"]["logs"] == 3 and doc["stats"]["reports"] == 4
     assert doc["stats"]["findings"] == 3 and doc["stats"]["bytes"] > 0
     assert [f["severity"] for f in doc["findings"]] == ["high", "low", "low"]
+    assert {f["first_seen"] for f in doc["findings"]} == {RUN_COMMIT}
     assert (project / ".harness" / "findings.db").is_file()
+
+
+def test_report_formats_name_the_first_seen_commit(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    _, junit = _triage(capsys, project, "logs", "--format", "junit")
+    assert f"first seen {RUN_COMMIT}" in junit and "first seen unknown" not in junit
+    _, page = _triage(capsys, project, "logs", "--format", "html")
+    assert f"<code>{RUN_COMMIT}</code>" in page
+    _, alone = _json(capsys, project, "logs", "--no-store")  # no store: nothing to tell
+    assert {f["first_seen"] for f in alone["findings"]} == {None}
 
 
 def test_second_triage_reads_nothing_and_changes_no_counts(

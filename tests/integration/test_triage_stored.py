@@ -17,7 +17,7 @@ from harness.store import open_store
 from harness.store.rows import stacks_key
 
 LOGS = Path(__file__).resolve().parents[1] / "data" / "logs" / "clang"
-SOURCES = ("use_after_free.log", "double_free.log", "heap_overflow_write.log", "leak.log")
+SOURCES = ("heap_use_after_free.log", "double_free.log", "heap_overflow_write.log", "leaks.log")
 
 
 @pytest.fixture

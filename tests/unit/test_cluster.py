@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
-from harness.model import Report
-from harness.triage.cluster import cluster
+from harness.model import Frame, Report
+from harness.triage.cluster import cluster, cluster_signed, sign, with_shown_frames
 from tests.unit.reportbuilders import leak_report, report
 
 
@@ -92,3 +92,20 @@ def test_a_leak_without_a_size_adds_nothing_and_none_leaves_the_total_unknown() 
     (alone,) = cluster([unsized])
     assert (mixed.finding.leak_bytes, mixed.finding.leak_objects) == (24, 3)
     assert (alone.finding.leak_bytes, alone.finding.leak_objects) == (None, None)
+
+
+def test_the_frames_shown_are_the_first_reports_whichever_was_signed_first() -> None:
+    def at(line: int, log: str) -> Report:
+        crash = tuple(
+            Frame(i, function=f, file="src/x.c", line=line + i)
+            for i, f in enumerate(("parse_header", "read_file", "main"))
+        )
+        return report(crash=crash, log=log)
+
+    later, earlier = at(40, "logs/b.log"), at(10, "logs/a.log")
+    # signed in read order, the later log first: its lines are the shared signature's
+    signed = sign([later, earlier])
+    signed = [(r, signed[0][1]) for r, _ in signed]
+    (shown,) = with_shown_frames(cluster_signed(signed))
+    assert shown.finding.reports[0] is earlier
+    assert [f.line for f in shown.finding.frames] == [10, 11, 12]
