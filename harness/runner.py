@@ -56,7 +56,7 @@ class RunInterrupted(KeyboardInterrupt):
 class TargetSummary:
     target: str
     jobs: int
-    crashed: int
+    failed: int
     timed_out: int
     with_logs: int
 
@@ -214,8 +214,8 @@ def sha256_of(path: Path) -> str:
 
 
 def summarize(targets: Sequence[str], jobs: Sequence[Job]) -> tuple[TargetSummary, ...]:
-    """Per target: jobs, crashed (non-zero exit or signal, not timed out), timed out,
-    and jobs that left a sanitizer log."""
+    """Per target: jobs, failed (a non-zero exit, a sanitizer's error exit among
+    them, or a signal; not timed out), timed out, and jobs that left a sanitizer log."""
     rows = []
     for name in targets:
         mine = [job for job in jobs if job.target == name]
@@ -223,7 +223,7 @@ def summarize(targets: Sequence[str], jobs: Sequence[Job]) -> tuple[TargetSummar
             TargetSummary(
                 target=name,
                 jobs=len(mine),
-                crashed=sum(1 for job in mine if crashed(job)),
+                failed=sum(1 for job in mine if failed(job)),
                 timed_out=sum(1 for job in mine if job.timed_out),
                 with_logs=sum(1 for job in mine if reported(job)),
             )
@@ -231,7 +231,7 @@ def summarize(targets: Sequence[str], jobs: Sequence[Job]) -> tuple[TargetSummar
     return tuple(rows)
 
 
-def crashed(job: Job) -> bool:
+def failed(job: Job) -> bool:
     return not job.timed_out and (job.signal is not None or bool(job.exit_code))
 
 

@@ -112,10 +112,10 @@ def run(args: argparse.Namespace, load: Loader) -> int:
         raise
     _clear(progress)
     rows = [
-        (row.target, row.jobs, row.crashed, row.timed_out, row.with_logs)
+        (row.target, row.jobs, row.failed, row.timed_out, row.with_logs)
         for row in runner.summarize(chosen.targets, result.jobs)
     ]
-    headers = ("target", "jobs", "crashed", "timed out", "with sanitizer logs")
+    headers = ("target", "jobs", "failed", "timed out", "with sanitizer logs")
     print(tabulate(rows, headers=headers))
     print(
         f"\n{_jobs(len(result.jobs))} ({chosen.recorded_profile}, {chosen.compiler}) in "
