@@ -23,7 +23,7 @@ LINE_TEXTS = [text for text in TEXTS if not text.startswith("<?xml")]
 MEMCHECK_TEXTS = [
     path.read_text() for path in LOGS if path.parent.name == "memcheck" and "fork" not in path.stem
 ]
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Program output the noise is made of: words with none of `#`, `=`, `:`, so
 # that it cannot pass for a frame, a `==pid==` line or a section header.
 NOISE = st.text(st.sampled_from("abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789.,!"), max_size=40)

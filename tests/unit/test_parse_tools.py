@@ -349,7 +349,7 @@ PIECES = [
 ]
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(PIECES), max_size=40), st.integers(0, 2000))
 def test_random_pieces_of_the_tool_grammars_never_raise(pieces: list[str], cut: int) -> None:
     text = "".join(pieces)
