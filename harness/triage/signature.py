@@ -41,7 +41,10 @@ from harness.triage.names import normalize_function
 # 4: a data race is keyed by both its accesses' frames in sorted order, not
 #    by its access, and a lock-order inversion by the frames of every
 #    acquisition in its cycle.
-SIGNATURE_VERSION = 4
+# 5: frames inlined from the C++ standard library's headers are ignored; of a
+#    Node.js addon's callers, node's own module and its N-API glue, no longer
+#    every V8 function (V8 itself is a program harness triages).
+SIGNATURE_VERSION = 5
 DEFAULT_DEPTH = 3
 ID_LENGTH = 12
 TITLE_SEPARATOR = " ‹ "
@@ -215,8 +218,17 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
             "__cxa_*",
         ),
         # libc's start-up and the loader's, by their source files: their
-        # `call_init` is too common a name to drop everywhere.
-        files=("*libc-start.c", "*dl-init.c"),
+        # `call_init` is too common a name to drop everywhere. The C++ standard
+        # library's headers (libstdc++, libc++ installed or vendored): a frame
+        # inlined from them (`operator[]`, `operator->`) is where the bad index
+        # or pointer was used, not where it came from.
+        files=(
+            "*libc-start.c",
+            "*dl-init.c",
+            "*/include/c++/*",
+            "*/libc++/*include/*",
+            "*/libcxx/include/*",
+        ),
         modules=(
             "libc.so*",
             "libc-*.so",
@@ -245,8 +257,10 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
         ),
     ),
     # The interpreter that called into a native extension: CPython's call and
-    # eval machinery, Node's N-API glue, V8 and its builtins. The extension's
-    # own frames are the place; these change with every interpreter release.
+    # eval machinery; node's binary (V8 and its builtins linked in) and its
+    # N-API glue. The extension's own frames are the place; these change with
+    # every interpreter release. V8's own names are not in the table: V8 is a
+    # program in its own right, whose crashes are triaged too.
     IgnoreRule(
         reason="interpreter frames below an extension",
         functions=(
@@ -271,9 +285,6 @@ IGNORE_RULES: tuple[IgnoreRule, ...] = (
             "Py_BytesMain",
             "Py_Main",
             "v8impl::*",
-            "v8::*",
-            "node::*",
-            "Builtins_*",
         ),
         modules=("python3*", "libpython3*.so*", "node", "libnode.so*"),
     ),

@@ -172,20 +172,24 @@ CLUSTERFUZZ_OTHER_KINDS = {
 # Where we differ on purpose, and why.
 # Kind and access still have to agree there; only the frames are not compared.
 DIFFER = {
-    "asan_stack_overflow2.txt": "for a stack overflow ClusterFuzz picks the recursing frames"
-    " further down; our signature takes the top of the stack",
+    "asan_stack_overflow.txt": "a stack overflow is keyed by its recursion cycle, from"
+    " the frame the cycle starts at, since the frame that runs out of stack varies;"
+    " ClusterFuzz takes the top frames as printed",
+    "asan_stack_overflow2.txt": "as asan_stack_overflow.txt",
     "gsignal_at_first_stack_frame.txt": "ClusterFuzz merges inlined frames and reads a"
     " Chromium stack dump printed before the ASan report",
+    "sanitizer_signal_abrt.txt": "a frame with no symbol is keyed by module+offset, so"
+    " that two crash sites in one binary stay apart; ClusterFuzz keeps the module's path",
     "sanitizer_signal_abrt_unknown.txt": "ClusterFuzz drops `main` and libFuzzer's entry"
-    " point and is left with no frame (NULL)",
+    " point and is left with no frame (NULL); we keep the fuzz target's entry point",
     "libfuzzer_llvm_fuzzer_test_one_input_crash.txt": "ClusterFuzz names the fuzz target"
-    " by its file where the frame is LLVMFuzzerTestOneInput",
+    " by its file where the frame is LLVMFuzzerTestOneInput; we keep the function",
     "libgcc_s.txt": "the only frame is a bare library name, which ClusterFuzz drops (NULL)",
     "miracle_ptr_not_protected.txt": "ClusterFuzz fills a short crash stack with frames"
     " of the next stack (freed by); we keep stacks apart",
     "miracle_ptr_manual_analysis_required.txt": "as miracle_ptr_not_protected.txt",
-    "ubsan_null_pointer_reference_binding.txt": "ClusterFuzz drops libc++'s inlined"
-    " `operator[]` (from the c++/v1 headers) and names the fuzz target by its file",
+    "ubsan_null_pointer_reference_binding.txt": "ClusterFuzz names the fuzz target by"
+    " its file where the frame is LLVMFuzzerTestOneInput; we keep the function",
     "cfi_invalid_vtable.txt": "no stack was printed: ClusterFuzz's state is the message"
     " (`Bad-cast to B from invalid vptr`); ours is the location frame, with no function",
     "cfi_unrelated_vtable.txt": "as cfi_invalid_vtable.txt",
@@ -195,18 +199,45 @@ NOT_REPORTS = {
     "cfi_nodebug.txt": "a Chromium crash handler's `Received signal 4` dump of a CFI trap"
     " built without diagnostics: no sanitizer report is in the log",
 }
-# Frames that say nothing about the bug: runtime, allocator, libc, logging and
-# abort machinery (what ClusterFuzz drops too). Triage's signature module owns
-# the real rules; this is a local stand-in to compare top frames.
-_NOISE_FRAME = re.compile(
-    r"^(?:__interceptor_|__asan|__sanitizer|__lsan|_asan|asan\.|__libc_|_start$|"
-    r"(?:__GI_)?raise$|(?:__GI_)?abort$|gsignal$|__pthread_kill|pthread_kill|"
-    r"malloc$|calloc$|realloc$|free$|operator new|operator delete|"
-    r"base::debug::|logging::|std::__1::__|std::__u::__|v8::base::OS::Abort|"
-    r"V8_Fatal|v8::internal::Isolate::PushStackTraceAndDie|WTFCrash|"
-    r"__cxa_|libc\.so|__assert|__GI___assert|__libc_message|operator->$|"
-    r"fuzztest::internal::|testing::|LLVMFuzzerTestOneInput|fuzzer::)"
+# What a Chromium, V8 or WebKit checkout would put in harness.toml's
+# `[triage] ignore_frames`: its logging, CHECK and crash machinery (ClusterFuzz
+# has them in its own ignore list). The rest of the comparison uses harness's
+# built-in rules as they are.
+CHROMIUM_IGNORE = (
+    "logging::*",
+    "base::debug::*",
+    "WTFCrash",
+    "V8_Fatal",
+    "v8::base::OS::Abort",
+    "v8::internal::Isolate::PushStackTraceAndDie",
+    "fuzztest::internal::*",
+    "testing::*",
 )
+
+
+def _as_clusterfuzz_names(name: str) -> str:
+    """A function name as both sides are compared: ClusterFuzz cuts a name at
+    its first `(` and keeps template arguments and a template's return type;
+    our keys drop templates and anonymous namespaces."""
+    name = name.split("(")[0].replace("(anonymous namespace)::", "")
+    while (plain := re.sub(r"<[^<>]*>", "", name)) != name:
+        name = plain
+    return name.split(" ")[-1]
+
+
+def _top_functions(report: Report, count: int) -> list[str]:
+    """The signature's top frames, as harness keys them (with CHROMIUM_IGNORE)."""
+    frames = signature(report, CHROMIUM_IGNORE).frames
+    return [_as_clusterfuzz_names(frame.key or "") for frame in frames][:count]
+
+
+def _state(entry: dict) -> list[str]:
+    """ClusterFuzz's crash state: its frames (a CFI failure's state leads with
+    the message's type, which is no frame)."""
+    lines = [line for line in entry["crash_state"].splitlines() if line]
+    if lines and lines[0].startswith("Bad-cast to "):
+        lines = lines[1:]
+    return [_as_clusterfuzz_names(line) for line in lines]
 
 
 def _clusterfuzz_entries() -> list[dict]:
@@ -219,17 +250,6 @@ def _clusterfuzz_entries() -> list[dict]:
         for e in entries
         if e["type_from_sanitizer"] and e["tools"] == ["asan"] and not e["env"] and e["crash_type"]
     ]
-
-
-def _top_functions(report: Report, count: int) -> list[str]:
-    stack = report.stack("crash") or report.stack("alloc")
-    names = []
-    for frame in stack.frames if stack else ():
-        name = frame.function or frame.module or ""
-        if not name or _NOISE_FRAME.match(name) or "/libc" in name or name[0] == "<":
-            continue
-        names.append(name.replace("(anonymous namespace)::", "").split("(")[0])
-    return names[:count]
 
 
 CLUSTERFUZZ = _clusterfuzz_entries()
@@ -247,7 +267,7 @@ def test_agrees_with_clusterfuzz(entry: dict) -> None:
     assert report.access == access
     if entry["log"] in DIFFER:
         return
-    state = [line for line in entry["crash_state"].splitlines() if line]
+    state = _state(entry)
     assert _top_functions(report, len(state)) == state
 
 
@@ -282,8 +302,5 @@ def test_other_tools_agree_with_clusterfuzz(entry: dict) -> None:
         assert report.access == access
     if entry["log"] in DIFFER:
         return
-    state = [line for line in entry["crash_state"].splitlines() if line]
-    if state[0].startswith("Bad-cast to "):
-        # ClusterFuzz puts the CFI message's type before the frames.
-        state = state[1:]
+    state = _state(entry)
     assert _top_functions(report, len(state)) == state
