@@ -28,6 +28,19 @@ ROLES = ("crash", "alloc", "free", "thread", "previous", "origin", "mutex")
 ACCESSES = ("READ", "WRITE")
 
 
+def printable_path(path: str) -> str:
+    """A file name as text that can be shown and stored: bytes that are not
+    UTF-8 (which Python keeps as lone surrogates) become `\\xNN` escapes.
+    The name itself stays what opens the file."""
+    if path.isascii():
+        return path
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
 @dataclass(frozen=True, slots=True)
 class Frame:
     """One stack frame as printed. `function` is None when unsymbolized."""

@@ -33,12 +33,22 @@ def prepare_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, load: Loader) -> int:
     from harness.claims import warning as claim_warning
+    from harness.model import printable_path
     from harness.pipeline import project_settings, triage
     from harness.render import Format
     from harness.store import open_store
 
     if args.paths.count("-") > 1:
         raise UsageError("- (standard input) may be given once")
+    # like git and make, -C DIR runs as if started in DIR
+    cwd = Path(args.directory).resolve() if args.directory else None
+    base = cwd or Path.cwd()
+    missing = [path for path in args.paths if path != "-" and not base.joinpath(path).exists()]
+    if missing:
+        raise UsageError(
+            f"{printable_path(missing[0])}: no such file or folder; give log files or folders,"
+            " or - to read a log from standard input"
+        )
     project = load()
     ignore = project.config.ignore_frames if project.config else ()
     # --no-store leaves no trace in the project: no symbol cache either
@@ -54,8 +64,7 @@ def run(args: argparse.Namespace, load: Loader) -> int:
             ignore=ignore,
             stdin=stdin,
             workers=max(1, args.jobs),
-            # like git and make, -C DIR runs as if started in DIR
-            cwd=Path(args.directory).resolve() if args.directory else None,
+            cwd=cwd,
             symbolize=symbolize,
             suppressions=rules,
         )

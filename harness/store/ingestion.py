@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from harness import lifecycle
 from harness.lifecycle import FIXED, MUTED, NEW, OPEN, REGRESSED
-from harness.model import Job, Report, Stack
+from harness.model import Job, Report, Stack, printable_path
 from harness.store import evidence, fold, rows
 from harness.triage.cluster import Cluster
 
@@ -162,7 +162,8 @@ def _insert_logs(conn: sqlite3.Connection, ingestion: str, logs: Iterable[LogEnt
         "INSERT INTO logs (key, path, size, run_id, job, input, commit_sha, dirty, ingestion)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (e.key, e.path, e.size, e.run_id, e.job, e.input, e.commit, int(e.dirty), ingestion)
+            (e.key, printable_path(e.path), e.size, e.run_id, e.job, e.input, e.commit)
+            + (int(e.dirty), ingestion)
             for e in logs
         ],
     )
@@ -249,7 +250,13 @@ def _update_findings(
 def _update_stat_cache(conn: sqlite3.Connection, logs: Iterable[LogEntry]) -> None:
     """Record the stat of each log read from disk: every one is stored by now
     (by this ingestion or an earlier one), which queries.stat_cache relies on."""
-    changed = [(e.path, e.stat[0], e.stat[1], e.key) for e in logs if e.stat and not e.cached]
+    # a name that is not UTF-8 is stored escaped: it never matches, and its log
+    # is known again by its content
+    changed = [
+        (printable_path(e.path), e.stat[0], e.stat[1], e.key)
+        for e in logs
+        if e.stat and not e.cached
+    ]
     conn.executemany(
         "INSERT OR REPLACE INTO stat_cache (path, size, mtime_ns, log_key) VALUES (?, ?, ?, ?)",
         changed,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from harness.model import Job, Unparsed
+from harness.model import Job, Unparsed, printable_path
 
 RUNS_FILE = "runs.jsonl"
 STDIN = "-"
@@ -129,6 +129,7 @@ def discover(paths: Sequence[str | Path], cwd: Path | None = None) -> Discovery:
             if path in seen:
                 continue
             seen.add(path)
+            shown = printable_path(shown)  # what reports, output and the store name it by
             link = index.lookup(path, parent)
             if link is None:
                 files.append(LogFile(path, shown))
@@ -163,9 +164,9 @@ def _expand(
     elif path.is_file():
         yield given, os.path.abspath(path), None
     elif path.exists():
-        unreadable.append(Unparsed(given, 0, "not a regular file or folder"))
+        unreadable.append(Unparsed(printable_path(given), 0, "not a regular file or folder"))
     else:
-        unreadable.append(Unparsed(given, 0, "no such file or folder"))
+        unreadable.append(Unparsed(printable_path(given), 0, "no such file or folder"))
 
 
 def _dir_prefix(folder: str) -> str:

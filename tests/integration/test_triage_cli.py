@@ -244,7 +244,6 @@ def test_stdin_unreadable_files_and_output_file(
             "triage",
             "-",
             str(folder),
-            "nope.log",
             "--no-store",
             "--format",
             "md",
@@ -255,7 +254,34 @@ def test_stdin_unreadable_files_and_output_file(
     assert code == 0 and capsys.readouterr().out == ""
     text = out_file.read_text()
     assert "leak (direct) in make\\_node ‹ read\\_file ‹ main" in text
-    assert "dangling" in text and "nope.log" in text
+    assert "dangling" in text
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error_and_nothing_is_stored(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    code = cli.main(["-C", str(project), "triage", "logs", "nope.log"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert "nope.log: no such file or folder" in err
+    assert not (project / ".harness").exists()
+
+
+def test_a_log_whose_name_is_not_utf8_is_triaged_and_stored_by_an_escaped_name(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    folder = project / "odd"
+    folder.mkdir()
+    logs = (project / "logs").glob(f"{RUN_ID}/job-*/asan.*")
+    log = next(p for p in logs if b"heap-buffer-overflow" in p.read_bytes())
+    odd = os.fsdecode(b"crash-\xff.log")
+    shutil.copy(log, folder / odd)
+    code, doc = _json(capsys, project, "odd")
+    assert code == 0
+    (finding,) = doc["findings"]
+    assert finding["reports"][0]["log"] == "odd/crash-\\xff.log"
+    cli.main(["-C", str(project), "show", finding["id"]])
+    assert "crash-\\xff.log" in capsys.readouterr().out
 
 
 def test_table_is_the_default(capsys: pytest.CaptureFixture[str], project: Path) -> None:
