@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from harness import __version__
 from harness.commands import COMMANDS
-from harness.errors import EXIT_INTERRUPTED, EXIT_USAGE, HarnessError
+from harness.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, HarnessError
 from harness.project import Project, open_project
 
 
@@ -86,3 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        # the disk or the system refused (no space, no permission, ...): name
+        # the file, say what the system said; what was done before is kept
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"harness: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, load: Loader) -> int:
         print(f"harness: warning: {line}", file=sys.stderr)
     fmt = Format(args.format)
     if args.output:
-        with Path(args.output).open("w", encoding="utf-8") as out:
+        with base.joinpath(args.output).open("w", encoding="utf-8") as out:
             fmt.render(result, out)
     else:
         fmt.render(result, sys.stdout)

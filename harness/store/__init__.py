@@ -230,11 +230,14 @@ def open_store(location: str | Path, create: bool = True) -> Store:
     path = _sqlite_path(str(location))
     if not create and not path.exists():
         raise UsageError(f"no findings database at {path}; run `harness triage LOGS` first")
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         conn = _connect(path)
-    except sqlite3.DatabaseError as exc:
-        raise HarnessError(f"{path}: cannot open the findings database: {exc}") from exc
+    except (OSError, sqlite3.DatabaseError) as exc:
+        raise HarnessError(
+            f"{path}: cannot open the findings database: {exc}; choose another with"
+            " --db PATH (or `db` in harness.toml), or move this file aside"
+        ) from exc
     version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0]
     if version > SCHEMA_VERSION:
         conn.close()

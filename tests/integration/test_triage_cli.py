@@ -357,3 +357,22 @@ def test_two_triages_at_once_both_land(tmp_path: Path, run_logs: Path) -> None:
     overflow = next(line for line in out.splitlines() if OVERFLOW in line)
     # one ingestion made it new, the other (whichever came second) saw it again
     assert overflow.split()[2:4] == ["open", "4"]
+
+
+def test_a_database_or_output_that_cannot_be_written_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    (project / "not-a-folder").write_text("a file where a folder should be\n")
+    code = cli.main(["-C", str(project), "--db", "not-a-folder/f.db", "triage", "logs"])
+    err = capsys.readouterr().err
+    assert code == 3 and "cannot open the findings database" in err and "--db PATH" in err
+    code = cli.main(["-C", str(project), "triage", "logs", "-o", "not-a-folder/out.json"])
+    err = capsys.readouterr().err
+    assert code == 3 and "not-a-folder/out.json" in err and "Traceback" not in err
+
+
+def test_output_is_relative_to_the_folder_of_dash_c(
+    capsys: pytest.CaptureFixture[str], project: Path
+) -> None:
+    assert cli.main(["-C", str(project), "triage", "logs", "--no-store", "-o", "out.md"]) == 0
+    assert "heap-buffer-overflow" in (project / "out.md").read_text()
