@@ -112,8 +112,12 @@ def plan(
     record = build_record(build_dir)
     preload = _preload(how, chosen, cc_name, record, bool(found))
     jobs: list[PlannedJob] = []
+    empty: list[str] = []
     for target in targets:
-        for input_path in inputs_of(project.root, target):
+        inputs = inputs_of(project.root, target)
+        if not inputs:
+            empty.append(f"target '{target.name}' has no inputs: {target.inputs}/ holds no file")
+        for input_path in inputs:
             for number in range(repeat):
                 job = PlannedJob(len(jobs) + 1, target, binaries[target.name], input_path, number)
                 jobs.append(job)
@@ -124,7 +128,10 @@ def plan(
         compiler=compiler_of(build_dir, cc_name),
         targets=tuple(target.name for target in targets),
         jobs=tuple(jobs),
-        warnings=option_warnings(chosen, targets, os.environ if environ is None else environ),
+        warnings=(
+            *empty,
+            *option_warnings(chosen, targets, os.environ if environ is None else environ),
+        ),
         mode=how,
         preload=preload,
         valgrind=valgrind,

@@ -412,3 +412,14 @@ def test_build_command_spells_each_profile_as_harness_build_takes_it():
     assert build_command(parse_profile("asan+ubsan"), "gcc", ["a"]) == (
         "harness build --profile asan+ubsan --cc gcc a"
     )
+
+
+def test_a_target_whose_inputs_folder_is_empty_is_named(project_root, tmp_path, capsys):
+    root = tmp_path / "copy"
+    shutil.copytree(project_root, root)
+    for path in (root / "inputs" / "reader").iterdir():
+        path.unlink()
+    assert cli.main(["-C", str(root), "run", "reader"]) == 0
+    out, err = capsys.readouterr()
+    assert "target 'reader' has no inputs: inputs/reader/ holds no file" in err
+    assert "0 jobs" in out
