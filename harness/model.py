@@ -28,6 +28,22 @@ ROLES = ("crash", "alloc", "free", "thread", "previous", "origin", "mutex")
 ACCESSES = ("READ", "WRITE")
 
 
+# The bytes and objects a finding's reports leaked in all, each None where
+# no report says (a finding that is no leak, a memcheck leak without sizes).
+Leaked = tuple[int | None, int | None]
+NOTHING_LEAKED: Leaked = (None, None)
+
+
+def add_leaked(one: Leaked, other: Leaked) -> Leaked:
+    return (_plus(one[0], other[0]), _plus(one[1], other[1]))
+
+
+def _plus(one: int | None, other: int | None) -> int | None:
+    if one is None:
+        return other
+    return one if other is None else one + other
+
+
 def printable_path(path: str) -> str:
     """A file name as text that can be shown and stored: bytes that are not
     UTF-8 (which Python keeps as lone surrogates) become `\\xNN` escapes.

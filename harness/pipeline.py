@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from harness import claims, vcs
 from harness.config import Config
-from harness.model import Commit, Finding, Job, Report, ReportRef, Unparsed
+from harness.model import Commit, Finding, Job, Leaked, Report, ReportRef, Unparsed
 from harness.store import Ingestion, LogEntry, RunRow, Store, utc_now
 from harness.store.light import rules_key
 from harness.suppress import Rule, SuppressResult, load_rules, suppress
 from harness.symbolize.settings import SymbolizeSettings
 from harness.symbolize.wanted import is_unsymbolized
-from harness.triage.cluster import Cluster, Leaked, cluster_signed, sign, with_shown_frames
+from harness.triage.cluster import Cluster, cluster_signed, sign, with_shown_frames
 from harness.triage.intake import take_in, whole_representatives
 from harness.triage.signature import DEFAULT_DEPTH, Signature, content_key, signature
 from harness.triage.sources import STDIN, LogFile, discover

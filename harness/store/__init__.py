@@ -13,12 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.errors import HarnessError, UsageError
-from harness.model import Report, ReportRef
+from harness.model import Leaked, Report, ReportRef
 from harness.store import evidence, light, nightlies, queries, rekey, tracking
 from harness.store.ingestion import Ingestion, LogEntry, Outcome, RunRow, existing_keys, ingest
 from harness.store.queries import FindingDetail, StoredFinding
 from harness.store.schema import SCHEMA_VERSION, migrate
-from harness.triage.cluster import Leaked
 
 __all__ = [
     "FindingDetail",

@@ -25,10 +25,18 @@ from functools import partial
 from operator import itemgetter
 from typing import Any
 
-from harness.model import Frame, Report, ReportRef, Source, Stack
+from harness.model import (
+    NOTHING_LEAKED,
+    Frame,
+    Leaked,
+    Report,
+    ReportRef,
+    Source,
+    Stack,
+    add_leaked,
+)
 from harness.store import rows
 from harness.store.queries import leak_rows, report_rows
-from harness.triage.cluster import NOTHING_LEAKED, Leaked, add_leaked
 from harness.triage.signature import IGNORE_FINGERPRINT, SIGNATURE_VERSION
 
 # meta key: the rules (rules_key) every stored report's finding id was made

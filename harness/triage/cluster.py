@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
 
-from harness.model import Finding, Report
+from harness.model import NOTHING_LEAKED, Finding, Leaked, Report, add_leaked
 from harness.triage.severity import SEVERITY_ORDER, rate
 from harness.triage.signature import DEFAULT_DEPTH, Signature, content_key, signature
 
@@ -25,12 +25,6 @@ class Cluster:
     bug_key: str
 
 
-# The bytes and objects a finding's reports leaked in all, each None where
-# no report says (a finding that is no leak, a memcheck leak without sizes).
-Leaked = tuple[int | None, int | None]
-NOTHING_LEAKED: Leaked = (None, None)
-
-
 def leaked(reports: Iterable[Report]) -> Leaked:
     """The bytes and objects `reports` leaked in all (their leak reports':
     those the store keeps the sizes of)."""
@@ -40,16 +34,6 @@ def leaked(reports: Iterable[Report]) -> Leaked:
         if report.kind == "leak" and details.get("leak"):
             total = add_leaked(total, (details.get("bytes"), details.get("objects")))
     return total
-
-
-def add_leaked(one: Leaked, other: Leaked) -> Leaked:
-    return (_plus(one[0], other[0]), _plus(one[1], other[1]))
-
-
-def _plus(one: int | None, other: int | None) -> int | None:
-    if one is None:
-        return other
-    return one if other is None else one + other
 
 
 # One C call per report: clustering sorts every report of a triage.

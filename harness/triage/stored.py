@@ -16,15 +16,8 @@ from dataclasses import replace
 from operator import itemgetter
 
 from harness.errors import HarnessError
-from harness.model import Finding, Report, ReportRef
-from harness.triage.cluster import (
-    NOTHING_LEAKED,
-    Cluster,
-    Leaked,
-    add_leaked,
-    rank_key,
-    report_order,
-)
+from harness.model import NOTHING_LEAKED, Finding, Leaked, Report, ReportRef, add_leaked
+from harness.triage.cluster import Cluster, rank_key, report_order
 from harness.triage.severity import rate
 from harness.triage.signature import DEFAULT_DEPTH, signature
 
