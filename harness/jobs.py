@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness import proc
 from harness.errors import ToolError
 
 POLL_SECONDS = 0.1
@@ -232,10 +233,7 @@ def _read_stat(pid: int) -> list[str] | None:
 
 
 def kill_group(group: int) -> None:
-    try:
-        os.killpg(group, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    proc.signal_group(group, signal.SIGKILL)
 
 
 def _rss_kb(pid: int) -> int:
@@ -248,11 +246,7 @@ def _rss_kb(pid: int) -> int:
 
 def _decode(status: int) -> tuple[int | None, str | None]:
     if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        try:
-            return None, signal.Signals(number).name
-        except ValueError:
-            return None, f"SIG{number}"
+        return None, proc.name_of_signal(os.WTERMSIG(status))
     return os.WEXITSTATUS(status), None
 
 

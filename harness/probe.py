@@ -150,16 +150,9 @@ def _read(result: Path, stderr: Path, returncode: int) -> Measurement:
         seconds=round(float(seconds), 6),
         max_rss_kb=int(rss),
         exit_code=None if signalled else os.WEXITSTATUS(code),
-        signal=_signal_name(os.WTERMSIG(code)) if signalled else None,
+        signal=proc.name_of_signal(os.WTERMSIG(code)) if signalled else None,
         timed_out=False,
     )
-
-
-def _signal_name(number: int) -> str:
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"SIG{number}"
 
 
 def _kill(group: int, killed: threading.Event | None) -> None:

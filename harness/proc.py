@@ -154,9 +154,12 @@ def signal_group(group: int, number: int) -> None:
 
 def signal_name(returncode: int) -> str | None:
     """ "SIGSEGV" for a child killed by a signal (a negative return code), else None."""
-    if returncode >= 0:
-        return None
+    return name_of_signal(-returncode) if returncode < 0 else None
+
+
+def name_of_signal(number: int) -> str:
+    """ "SIGSEGV" for 11; "SIG99" for a number with no name."""
     try:
-        return signal.Signals(-returncode).name
+        return signal.Signals(number).name
     except ValueError:
-        return f"SIG{-returncode}"
+        return f"SIG{number}"
